@@ -1,0 +1,117 @@
+"""Session marks: the register of record. Every insert, update and delete is kept by database triggers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Self
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+
+from schools.models import Enrolment, Pupil, School, Trust
+from schools.tenancy import TrustQuerySet
+
+from . import codes as C
+from .statistics import SessionCounts
+
+COUNT_FIELDS = ("possible", "present", "approved_activity", "authorised", "unauthorised", "late")
+
+
+def _count_annotations(prefix: str = "") -> dict[str, Count]:
+    """COUNT(...) FILTER (WHERE code IN ...) for each statistic, using the sets in registers.codes."""
+    field = f"{prefix}code"
+    pk = f"{prefix}pk" if prefix else "pk"
+    sets = {
+        "possible": C.POSSIBLE,
+        "present": C.PRESENT,
+        "approved_activity": C.APPROVED_ACTIVITY,
+        "authorised": C.AUTHORISED,
+        "unauthorised": C.UNAUTHORISED,
+        "late": C.LATE,
+    }
+    return {name: Count(pk, filter=Q(**{f"{field}__in": sorted(codes)})) for name, codes in sets.items()}
+
+
+class MarkQuerySet(TrustQuerySet):
+    def between(self, start: dt.date, end: dt.date) -> Self:
+        return self.filter(date__range=(start, end))
+
+    def at_school(self, school: School) -> Self:
+        return self.filter(school=school)
+
+    def while_enrolled(self) -> Self:
+        """Only marks on days the pupil was on the school's roll: from admission, leavers up to their leaving date.
+
+        This is the window of the DfE's "Monitor your school attendance" service, so the figures reconcile with it.
+        """
+        enrolled = Enrolment.objects.filter(
+            pupil=OuterRef("pupil_id"), school=OuterRef("school_id"), starts__lte=OuterRef("date")
+        ).filter(Q(ends__isnull=True) | Q(ends__gte=OuterRef("date")))
+        return self.filter(Exists(enrolled))
+
+    def session_counts(self) -> SessionCounts:
+        """Totals over these marks, summed the DfE way (sessions, not means of percentages)."""
+        return SessionCounts(**self.aggregate(**_count_annotations()))
+
+    def counts_by_pupil(self) -> models.QuerySet:
+        """One row per pupil: `pupil` (id) and the six counts, as dicts."""
+        return self.order_by().values("pupil").annotate(**_count_annotations())
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude_auto=True)),
+    pghistory.DeleteEvent(),
+    model_name="MarkEvent",
+)
+class Mark(models.Model):
+    """One pupil's code for one session. Corrections update the row; the triggers keep every version."""
+
+    class Session(models.TextChoices):
+        AM = "AM", "Morning"
+        PM = "PM", "Afternoon"
+
+    class Source(models.TextChoices):
+        REGISTER = "register", "Register"
+        OFFICE = "office", "Office"
+        IMPORT = "import", "Import"
+        API = "api", "API"
+
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT)
+    school = models.ForeignKey(School, on_delete=models.PROTECT)
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="marks")
+    date = models.DateField()
+    session = models.CharField(max_length=2, choices=Session.choices)
+    code = models.CharField(max_length=2, help_text="Statutory DfE code")
+    local_code = models.CharField(max_length=6, blank=True, help_text="The school's sub-code, if one was used")
+    minutes_late = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField()
+    # Why this version of the mark was recorded; required for a correction.
+    reason = models.CharField(max_length=300, blank=True)
+
+    objects = MarkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "session"]
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "date", "session"], name="one_mark_per_pupil_session"),
+            models.CheckConstraint(condition=Q(code__in=sorted(C.KNOWN)), name="mark_code_is_statutory"),
+        ]
+        indexes = [
+            # School statistics and dashboards over a date range.
+            models.Index(fields=["school", "date"], name="mark_school_date"),
+            # Trust-wide reports by date.
+            models.Index(fields=["trust", "date"], name="mark_trust_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id} {self.date} {self.session} {self.code}"
+
+    @property
+    def category(self) -> C.Category:
+        return C.category_of(self.code)
