@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("schools/", include("schools.urls")),
     path("registers/", include("registers.urls")),
+    path("imports/", include("schools.import_urls")),
     path("api/", include("omega_attendance.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
