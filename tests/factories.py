@@ -66,11 +66,13 @@ class PupilFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Pupil
+        exclude = ("school",)
         skip_postgeneration_save = True
 
     class Params:
-        school = factory.SubFactory(SchoolFactory)
+        enrolled = True
 
+    school = factory.SubFactory(SchoolFactory)
     trust = factory.SelfAttribute("school.trust")
     upn = factory.Sequence(lambda n: f"A{n:012d}")
     legal_surname = factory.Faker("last_name", locale="en_GB")
@@ -78,19 +80,13 @@ class PupilFactory(factory.django.DjangoModelFactory):
     date_of_birth = dt.date(2016, 3, 1)
     gender = Pupil.Gender.FEMALE
     year_group = "5"
-
-    @factory.post_generation
-    def enrolled(obj, create, extracted, **kwargs):
-        if create and extracted is not False:
-            school = obj._factory_school
-            Enrolment.objects.create(trust=obj.trust, pupil=obj, school=school, starts=dt.date(2026, 9, 1))
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        school = kwargs.pop("school", None)
-        obj = super()._create(model_class, *args, **kwargs)
-        obj._factory_school = school
-        return obj
+    enrolment = factory.Maybe(
+        "enrolled",
+        yes_declaration=factory.RelatedFactory(
+            "tests.factories.EnrolmentFactory", factory_related_name="pupil", school=factory.SelfAttribute("..school")
+        ),
+        no_declaration=None,
+    )
 
 
 class EnrolmentFactory(factory.django.DjangoModelFactory):
