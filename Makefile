@@ -1,7 +1,7 @@
 # The two commands: `make run` and `make test`. Both work on a fresh clone with only Python 3.11:
 # with DATABASE_URL unset an embedded PostgreSQL runs in var/pgdata; with REDIS_URL unset tasks run eagerly.
 
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

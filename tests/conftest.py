@@ -11,6 +11,23 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_the_test_process(request):
+    """Run Celery tasks in the test's own process, even where REDIS_URL names a real broker.
+
+    Tests that prove behaviour with a real broker and worker carry `@pytest.mark.real_broker`.
+    """
+    from omega_attendance.celery import app
+
+    if request.node.get_closest_marker("real_broker"):
+        yield
+        return
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def trust_a(db):
     return TrustFactory(slug="trust-a", name="Trust A")
