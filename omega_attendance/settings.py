@@ -166,6 +166,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge from the public validator: the docs page must not reach any outside server.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Celery: a real broker when REDIS_URL is set; otherwise tasks run eagerly in the calling process.
@@ -188,3 +190,5 @@ LOGGING = {
 
 # Old-style axes/pghistory imports raise noisy deprecation warnings under pytest; they are not ours to fix.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="axes")
+# `make run` serves static files through the finders; STATIC_ROOT exists only after collectstatic (in production).
+warnings.filterwarnings("ignore", message="No directory at: .*staticfiles", category=UserWarning)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from schools.models import School
 
+from .codes import LATE
 from .models import Mark
 
 BATCH = 5000
@@ -23,8 +24,9 @@ class MarkInput:
     session: str
     code: str  # statutory code, already resolved by registers.codes.resolve
     local_code: str = ""
+    # None keeps what the mark already holds, so a re-import of bare codes never wipes the office's detail.
     minutes_late: int | None = None
-    note: str = ""
+    note: str | None = None
 
 
 @dataclass
@@ -83,8 +85,8 @@ def upsert_marks(
                         session=m.session,
                         code=m.code,
                         local_code=m.local_code,
-                        minutes_late=m.minutes_late,
-                        note=m.note,
+                        minutes_late=m.minutes_late if m.code in LATE else None,
+                        note=m.note or "",
                         source=source,
                         recorded_by=recorded_by,
                         recorded_at=now,
@@ -98,8 +100,10 @@ def upsert_marks(
                     raise CorrectionNeedsReason(
                         f"changing {current.date} {current.session} from {current.code} to {m.code} needs a reason"
                     )
+                current.minutes_late = _merged_minutes_late(current, m)
                 current.code, current.local_code = m.code, m.local_code
-                current.minutes_late, current.note = m.minutes_late, m.note
+                if m.note is not None:
+                    current.note = m.note
                 current.source, current.recorded_by, current.recorded_at, current.reason = (
                     source,
                     recorded_by,
@@ -119,12 +123,20 @@ def upsert_marks(
     return result
 
 
+def _merged_minutes_late(current: Mark, m: MarkInput) -> int | None:
+    """Minutes late belong to late codes only; an input without them keeps the mark's own."""
+    if m.code not in LATE:
+        return None
+    return current.minutes_late if m.minutes_late is None else m.minutes_late
+
+
 def _same(current: Mark, m: MarkInput) -> bool:
-    return (current.code, current.local_code, current.minutes_late, current.note or "") == (
-        m.code,
-        m.local_code,
-        m.minutes_late,
-        m.note or "",
+    """True when recording `m` would change nothing about the mark."""
+    return (
+        current.code == m.code
+        and current.local_code == m.local_code
+        and current.minutes_late == _merged_minutes_late(current, m)
+        and (m.note is None or m.note == current.note)
     )
 
 

@@ -145,10 +145,11 @@ class RegistrationGroup(models.Model):
 class PupilQuerySet(TrustQuerySet):
     def on_roll(self, school: School, day: dt.date) -> Self:
         """Pupils enrolled at `school` on `day` (admitted on or before it, not left before it)."""
+        # One filter() call, so that all three conditions hold for the same enrolment.
         return self.filter(
-            enrolments__school=school,
-            enrolments__starts__lte=day,
-        ).filter(Q(enrolments__ends__isnull=True) | Q(enrolments__ends__gte=day))
+            Q(enrolments__school=school, enrolments__starts__lte=day)
+            & (Q(enrolments__ends__isnull=True) | Q(enrolments__ends__gte=day))
+        ).distinct()
 
     def visible_to(self, access: object) -> Self:
         """Pupils the user may see; `access` is a schools.access.Access."""

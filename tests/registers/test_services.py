@@ -85,3 +85,26 @@ def test_history_shows_only_that_pupils_marks(school_a, pupil_a):
     _record(school_a, pupil_a, "/")
     _record(school_a, other, "I")
     assert [e.code for e in history_for_pupil(pupil_a)] == ["/"]
+
+
+def test_a_bare_code_sent_again_keeps_the_offices_note_and_minutes_late(school_a, pupil_a, head):
+    upsert_marks(
+        school=school_a,
+        marks=[MarkInput(pupil_id=pupil_a.pk, date=DAY, session="AM", code="L", minutes_late=12, note="Bus late")],
+        source=Mark.Source.OFFICE,
+        recorded_by=head,
+    )
+    result = _record(school_a, pupil_a, "L")
+    assert result.unchanged == 1
+    mark = Mark.objects.get(pupil=pupil_a)
+    assert (mark.minutes_late, mark.note, mark.source, mark.recorded_by) == (12, "Bus late", "office", head)
+
+
+def test_minutes_late_are_dropped_when_the_code_is_no_longer_late(school_a, pupil_a):
+    upsert_marks(
+        school=school_a,
+        marks=[MarkInput(pupil_id=pupil_a.pk, date=DAY, session="AM", code="L", minutes_late=5)],
+        source=Mark.Source.OFFICE,
+    )
+    _record(school_a, pupil_a, "/", reason="Arrived before the register began")
+    assert Mark.objects.get(pupil=pupil_a).minutes_late is None
