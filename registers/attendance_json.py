@@ -24,7 +24,7 @@ def statistics_json(stats: SchoolStatistics) -> dict:
 
 
 def _totals(stats: SchoolStatistics) -> dict:
-    """The school's summed sessions, with counts of pupils persistently and severely absent (not a school-level flag)."""
+    """The school's summed sessions, and how many pupils are persistently and severely absent."""
     totals = stats.totals.as_dict()
     del totals["persistent"], totals["severe"]
     return {
