@@ -35,7 +35,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
         model = School
 
     trust = factory.SubFactory(TrustFactory)
-    urn = factory.Sequence(lambda n: f"{100000 + n}")
+    urn = factory.Sequence(lambda n: f"{900000 + n}")
     name = factory.Sequence(lambda n: f"School {n}")
     phase = School.Phase.PRIMARY
 
