@@ -93,7 +93,8 @@ class PupilFilterForm(forms.Form):
 @require_GET
 def school_list(request: HttpRequest) -> HttpResponse:
     schools = queries.schools_with_roll(request.access, timezone.localdate())
-    return render(request, "schools/school_list.html", {"schools": schools})
+    context = {"schools": schools, "whole_school_ids": request.access.school_ids}
+    return render(request, "schools/school_list.html", context)
 
 
 @member_required

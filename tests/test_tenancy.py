@@ -1,0 +1,157 @@
+"""One trust never reads or changes another's rows: every page, API endpoint and export, from the URL configuration.
+
+The routes are read from the URL configuration, so a new page or endpoint cannot be forgotten: a route that takes an
+object and is not listed in OBJECTS fails `test_every_route_that_takes_an_object_is_checked`.
+"""
+
+import datetime as dt
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+
+from registers.models import Mark
+from schools.models import ImportJob
+from tests.factories import MarkFactory, PupilContactFactory
+
+pytestmark = pytest.mark.django_db
+
+# Namespaced route name -> how to build its kwargs from trust A's objects.
+OBJECTS = {
+    "schools:pupil": lambda a: {"pk": a["pupil"].pk},
+    "registers:attendance_csv": lambda a: {"school_id": a["school"].pk},
+    "imports:job": lambda a: {"job_id": a["job"].pk},
+    "imports:confirm": lambda a: {"job_id": a["job"].pk},
+    "api:pupil-detail": lambda a: {"upn": a["pupil"].upn},
+    "api:contact-detail": lambda a: {"pk": a["contact"].pk},
+    "api:mark-detail": lambda a: {"pk": a["mark"].pk},
+}
+# Routes outside the product's tenant data: the admin site (superusers only) and the public API schema and docs.
+OUTSIDE = ("admin:",)
+
+
+def _routes(resolver=None, namespace=""):
+    """(namespaced name, pattern) for every named route."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _routes(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+def _takes_object(pattern) -> bool:
+    return bool(set(pattern.pattern.regex.groupindex) - {"format"})
+
+
+def _object_routes():
+    return sorted(
+        {name for name, p in _routes() if _takes_object(p) and not name.startswith(OUTSIDE) and name in OBJECTS}
+    )
+
+
+def _list_routes():
+    names = {name for name, p in _routes() if not _takes_object(p) and not name.startswith(OUTSIDE)}
+    return sorted(names - {"login", "logout", "api:api-root", "api-schema", "api-docs"})
+
+
+@pytest.fixture
+def trust_a_rows(school_a, pupil_a, lead):
+    contact = PupilContactFactory(pupil=pupil_a).contact
+    mark = MarkFactory(school=school_a, pupil=pupil_a, date=dt.date(2026, 9, 7), code="O")
+    job = ImportJob.objects.create(
+        trust=school_a.trust,
+        school=school_a,
+        kind=ImportJob.Kind.MARKS,
+        filename="marks.csv",
+        content=b"upn,date,session,code\n",
+        status=ImportJob.Status.READY,
+        created_by=lead,
+    )
+    return {"school": school_a, "pupil": pupil_a, "contact": contact, "mark": mark, "job": job}
+
+
+@pytest.fixture
+def outsider_lead(trust_b):
+    from schools.models import Role
+    from tests.factories import staff
+
+    return staff(trust_b, Role.Kind.TRUST_LEAD, username="outsider-lead")
+
+
+def test_every_route_that_takes_an_object_is_checked():
+    unchecked = {
+        name for name, p in _routes() if _takes_object(p) and not name.startswith(OUTSIDE) and name not in OBJECTS
+    }
+    assert not unchecked, f"add these routes to OBJECTS in {__name__}: {sorted(unchecked)}"
+
+
+@pytest.mark.parametrize("name", _object_routes())
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_trusts_user_gets_404_for_every_object(client, trust_a_rows, outsider_lead, name, method):
+    client.force_login(outsider_lead, backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse(name, kwargs=OBJECTS[name](trust_a_rows))
+    response = getattr(client, method)(url)
+    # A method the view does not take is refused before the object is looked up (405); never 200, never the object.
+    assert response.status_code in (404, 405), url
+    assert trust_a_rows["pupil"].upn not in response.content.decode(errors="replace")
+
+
+@pytest.mark.parametrize("name", [n for n in _object_routes() if n.startswith("api:")])
+def test_another_trusts_api_token_gets_404_for_every_object(client, trust_a_rows, outsider_lead, name):
+    token = Token.objects.create(user=outsider_lead)
+    url = reverse(name, kwargs=OBJECTS[name](trust_a_rows))
+    response = client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", _list_routes())
+def test_no_list_page_or_endpoint_shows_another_trusts_pupils(client, trust_a_rows, outsider_lead, name):
+    client.force_login(outsider_lead, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(reverse(name))
+    body = response.content.decode(errors="replace")
+    pupil = trust_a_rows["pupil"]
+    assert response.status_code in (200, 400, 403, 405)
+    assert pupil.upn not in body and pupil.legal_surname not in body
+    assert trust_a_rows["school"].name not in body
+
+
+def test_another_trust_cannot_write_marks_for_this_trusts_pupils(client, trust_a_rows, outsider_lead):
+    token = Token.objects.create(user=outsider_lead)
+    payload = {
+        "school": trust_a_rows["school"].urn,
+        "reason": "test",
+        "marks": [{"upn": trust_a_rows["pupil"].upn, "date": "2026-09-07", "session": "AM", "code": "/"}],
+    }
+    response = client.post(
+        "/api/marks/bulk/", payload, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
+    assert response.status_code in (400, 403, 404)
+    assert Mark.objects.get(pk=trust_a_rows["mark"].pk).code == "O"
+
+
+def test_the_attendance_export_gives_a_schools_own_staff_the_csv(client, trust_a_rows, head):
+    client.force_login(head, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(
+        reverse("registers:attendance_csv", kwargs={"school_id": trust_a_rows["school"].pk}),
+        {"from": "2026-09-07", "to": "2026-09-11"},
+    )
+    assert response.status_code == 200
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("upn,surname,forename")
+    assert lines[1:] == ["A100000000001,Able,Ann,5,5A,1,0,0,0,1,0,0.0,Y,Y"]
+
+
+def test_a_teacher_gets_404_for_the_whole_school_export(client, trust_a_rows, teacher):
+    client.force_login(teacher, backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse("registers:attendance_csv", kwargs={"school_id": trust_a_rows["school"].pk})
+    assert client.get(url).status_code == 404
+
+
+def test_exported_text_cannot_run_as_a_spreadsheet_formula():
+    from omega_attendance.spreadsheets import safe_cell
+
+    assert safe_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert safe_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert safe_cell("Able") == "Able"
+    assert safe_cell(-3) == -3
