@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 
-from schools.models import Enrolment, Pupil, School, Trust
+from schools.models import Contact, Enrolment, Pupil, RegistrationGroup, School, Trust
 from schools.tenancy import TrustQuerySet
 
 from . import codes as C
@@ -115,3 +115,116 @@ class Mark(models.Model):
     @property
     def category(self) -> C.Category:
         return C.category_of(self.code)
+
+
+class RegisterTaking(models.Model):
+    """A registration group's register for one session was taken: by whom and when. Missing registers lack one."""
+
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT)
+    school = models.ForeignKey(School, on_delete=models.PROTECT)
+    group = models.ForeignKey(RegistrationGroup, on_delete=models.CASCADE, related_name="takings")
+    date = models.DateField()
+    session = models.CharField(max_length=2, choices=Mark.Session.choices)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    taken_at = models.DateTimeField()
+
+    objects = TrustQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "date", "session"], name="one_taking_per_register")]
+        # The missing-registers list: a school's takings for one session.
+        indexes = [models.Index(fields=["school", "date", "session"], name="taking_school_session")]
+
+
+class AbsenceReport(models.Model):
+    """A parent's report of absence; it proposes a code for the sessions it covers, which an officer confirms."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", "Phone call"
+        VOICEMAIL = "voicemail", "Voicemail"
+        TEXT = "text", "Text message"
+        APP = "app", "App message"
+        EMAIL = "email", "Email"
+        IN_PERSON = "in_person", "In person"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an officer"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Not accepted"
+
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT)
+    school = models.ForeignKey(School, on_delete=models.PROTECT)
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="absence_reports")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL)
+    reported_by = models.CharField(max_length=200, help_text="Who reported it, as they gave their name")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    code = models.CharField(max_length=2, help_text="The statutory code the reason proposes")
+    reason = models.CharField(max_length=500)
+    first_day = models.DateField()
+    first_session = models.CharField(max_length=2, choices=Mark.Session.choices, default=Mark.Session.AM)
+    last_day = models.DateField()
+    last_session = models.CharField(max_length=2, choices=Mark.Session.choices, default=Mark.Session.PM)
+    expected_return = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    objects = TrustQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_day__gte=models.F("first_day")), name="report_ends_after_start"),
+            models.CheckConstraint(condition=Q(code__in=sorted(C.KNOWN)), name="report_code_is_statutory"),
+        ]
+        indexes = [models.Index(fields=["school", "status"], name="report_school_status")]
+
+
+class LeaveRequest(models.Model):
+    """A request for leave of absence in term time (regulation 11); the head decides."""
+
+    class Kind(models.TextChoices):
+        EXCEPTIONAL = "C", "Exceptional circumstances"
+        PERFORMANCE = "C1", "Regulated performance or employment abroad"
+        INTERVIEW = "J1", "Interview"
+        EXAM = "S", "Study for a public examination"
+        PART_TIME = "C2", "Temporary part-time timetable"
+        HOLIDAY = "G", "Holiday"
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        GRANTED = "granted", "Granted"
+        REFUSED = "refused", "Refused"
+
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT)
+    school = models.ForeignKey(School, on_delete=models.PROTECT)
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="leave_requests")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=2, choices=Kind.choices)
+    reason = models.CharField(max_length=1000)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    requested_on = models.DateField()
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    # Refused leave that was taken all the same: its sessions are coded G and count for penalty notices.
+    taken_when_refused = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TrustQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_day"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_day__gte=models.F("first_day")), name="leave_ends_after_start"),
+        ]

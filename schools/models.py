@@ -42,6 +42,10 @@ class School(models.Model):
     registers_close = models.TimeField(default=dt.time(9, 15))
     # After registers close an arrival is L until this time, U after it (Waterton: L 8:45-8:55, U after 8:55).
     late_until = models.TimeField(default=dt.time(9, 15))
+    # The afternoon register follows the same rule with its own times.
+    pm_day_starts = models.TimeField(default=dt.time(13, 15))
+    pm_registers_close = models.TimeField(default=dt.time(13, 30))
+    pm_late_until = models.TimeField(default=dt.time(13, 30))
     # School days a parent has to give a reason before N becomes O (the school leaflet: 5 school days).
     reason_deadline_days = models.PositiveSmallIntegerField(default=5)
     address = models.TextField(blank=True)
@@ -347,3 +351,32 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class Notification(models.Model):
+    """A message to one member of staff: a concern raised to the DSL, a missing-register reminder."""
+
+    class Kind(models.TextChoices):
+        CONCERN = "concern", "Concern raised"
+        REGISTER_REMINDER = "register_reminder", "Register reminder"
+        SOCIAL_CARE_ALERT = "social_care_alert", "Social care alert"
+
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT)
+    school = models.ForeignKey(School, on_delete=models.CASCADE)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    pupil = models.ForeignKey(Pupil, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TrustQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        # A user's unread notifications, newest first (the header badge and the notifications page).
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_recipient_unread")]
