@@ -10,6 +10,7 @@ urlpatterns = [
     path("schools/", include("schools.urls")),
     path("registers/", include("registers.urls")),
     path("imports/", include("schools.import_urls")),
+    path("attendance/", include("interventions.urls")),
     path("api/", include("omega_attendance.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -9,6 +9,9 @@ from django.db.models import QuerySet
 
 from .models import Membership, Role, School, Trust
 
+# Roles that run a school's attendance office (the register of record, reasons, triage).
+OFFICE = {Role.Kind.HEADTEACHER, Role.Kind.ATTENDANCE_LEAD, Role.Kind.ATTENDANCE_OFFICER}
+
 SCHOOL_WIDE = {
     Role.Kind.HEADTEACHER,
     Role.Kind.ATTENDANCE_LEAD,
@@ -48,6 +51,33 @@ class Access:
 
     def can_import(self) -> bool:
         return self.is_trust_lead
+
+    def _schools_with(self, kinds: set[str]) -> set[int]:
+        if self.is_trust_lead:
+            return self.school_ids
+        return {r.school_id for r in self.roles if r.kind in kinds}
+
+    @cached_property
+    def office_school_ids(self) -> set[int]:
+        """Schools where the user runs the attendance office: records lates, reasons and contact, triages absence."""
+        return self._schools_with(OFFICE)
+
+    @cached_property
+    def dsl_school_ids(self) -> set[int]:
+        return {r.school_id for r in self.roles if r.kind == Role.Kind.DSL}
+
+    @cached_property
+    def leave_decision_school_ids(self) -> set[int]:
+        """Schools where the user decides leave-of-absence requests: the headteacher (or a trust lead)."""
+        return self._schools_with({Role.Kind.HEADTEACHER})
+
+    def can_take_register(self, group) -> bool:
+        """Teachers take their own groups' registers; the office takes any register of its schools on their behalf."""
+        if group.school_id in self.office_school_ids:
+            return True
+        return group.school_id in self.teaching_school_ids | self.school_ids and any(
+            t.pk == self.user_id for t in group.tutors.all()
+        )
 
     def scope_schools(self, qs: QuerySet) -> QuerySet:
         return qs.for_trust(self.trust).filter(pk__in=self.all_school_ids)
