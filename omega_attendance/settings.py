@@ -5,6 +5,7 @@ import warnings
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -180,6 +181,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# The beat schedule lives here, in code; every entry avoids 01:00-02:00, when the clocks change.
+CELERY_BEAT_SCHEDULE = {
+    # After the morning registers close, before the 11:00 calls are due.
+    "follow-up-tasks": {
+        "task": "interventions.tasks.create_follow_up_tasks_everywhere",
+        "schedule": crontab(hour=10, minute=0, day_of_week="mon-fri"),
+    },
+}
 
 LOGGING = {
     "version": 1,

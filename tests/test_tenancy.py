@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
+from interventions.models import Task
 from registers.models import Mark
 from schools.models import ImportJob
 from tests.factories import MarkFactory, PupilContactFactory
@@ -25,6 +26,9 @@ OBJECTS = {
     "api:pupil-detail": lambda a: {"upn": a["pupil"].upn},
     "api:contact-detail": lambda a: {"pk": a["contact"].pk},
     "api:mark-detail": lambda a: {"pk": a["mark"].pk},
+    "interventions:record_attempt": lambda a: {"pupil_id": a["pupil"].pk},
+    "interventions:complete_task": lambda a: {"task_id": a["task"].pk},
+    "interventions:reassign_task": lambda a: {"task_id": a["task"].pk},
 }
 # Routes outside the product's tenant data: the admin site (superusers only) and the public API schema and docs.
 OUTSIDE = ("admin:",)
@@ -68,7 +72,16 @@ def trust_a_rows(school_a, pupil_a, lead):
         status=ImportJob.Status.READY,
         created_by=lead,
     )
-    return {"school": school_a, "pupil": pupil_a, "contact": contact, "mark": mark, "job": job}
+    task = Task.objects.create(
+        trust=school_a.trust,
+        school=school_a,
+        pupil=pupil_a,
+        kind=Task.Kind.WELFARE_CALL,
+        title="Welfare call",
+        due_at=dt.datetime(2026, 9, 7, 11, tzinfo=dt.UTC),
+        key="day3:2026-09-07",
+    )
+    return {"school": school_a, "pupil": pupil_a, "contact": contact, "mark": mark, "job": job, "task": task}
 
 
 @pytest.fixture
