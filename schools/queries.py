@@ -23,6 +23,7 @@ from .access import Access
 from .calendar import week_of
 from .models import Enrolment, Pupil, PupilContact, RegistrationGroup, School, SchoolDay, Trust
 from .tenancy import get_for_trust_or_404
+from .timeline import Cursor, Timeline, context_user_id, timeline_for, users_named_in
 
 PUPILS_PER_PAGE = 50
 # The pupil page shows the latest corrections; older history stays in the database and the audit export.
@@ -284,6 +285,7 @@ class PupilPage:
     counts: SessionCounts
     weeks: list[WeekRow]
     history: list  # MarkEvent rows from registers.history, newest first
+    timeline: Timeline
 
     @property
     def knows_school_days(self) -> bool:
@@ -361,15 +363,32 @@ def pupil_calendar(pupil: Pupil, start: dt.date, today: dt.date) -> list[WeekRow
     return calendar_grid(days, codes, today)
 
 
-def pupil_page(access: Access, pk: int, today: dt.date) -> PupilPage:
-    """Everything the pupil page shows, year to date: details, figures, calendar grid and mark history."""
+def pupil_page(
+    access: Access, pk: int, today: dt.date, timeline_kind: str = "", older_than: Cursor | None = None
+) -> PupilPage:
+    """Everything the pupil page shows, year to date: details, figures, calendar grid, mark history and timeline.
+
+    The timeline shows `timeline_kind` entries ("" for all), the newest or those older than `older_than`.
+    """
     pupil = pupil_for_page(access, pk)
     start, end = year_to_date(today)
+    history = list(history_for_pupil(pupil)[:HISTORY_ROWS])
+    # Who deleted a mark is known only from the change's context (the request's user), named in one query.
+    names = users_named_in(e for e in history if e.pgh_label == "delete")
+    for event in history:
+        event.deleted_by = names.get(context_user_id(event), "") if event.pgh_label == "delete" else ""
     return PupilPage(
         pupil=pupil,
         start=start,
         end=end,
         counts=pupil_statistics(pupil, start, end),
         weeks=pupil_calendar(pupil, start, today),
-        history=list(history_for_pupil(pupil)[:HISTORY_ROWS]),
+        history=history,
+        timeline=timeline_for(pupil, timeline_kind, older_than),
     )
+
+
+def pupil_timeline(access: Access, pk: int, kind: str = "", older_than: Cursor | None = None) -> tuple[Pupil, Timeline]:
+    """The pupil and their timeline alone, for a new filter or page of it; 404 outside the user's scope."""
+    pupil = get_for_trust_or_404(Pupil.objects.visible_to(access), access.trust, pk=pk)
+    return pupil, timeline_for(pupil, kind, older_than)
