@@ -184,6 +184,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # The beat schedule lives here, in code; every entry avoids 01:00-02:00, when the clocks change.
 CELERY_BEAT_SCHEDULE = {
+    # After the school day: N marks with no reason within the school's limit become O.
+    "convert-overdue-n-marks": {
+        "task": "registers.tasks.convert_overdue_n_marks_everywhere",
+        "schedule": crontab(hour=19, minute=30),
+    },
     # After the morning registers close, before the 11:00 calls are due.
     "follow-up-tasks": {
         "task": "interventions.tasks.create_follow_up_tasks_everywhere",

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from interventions.models import Task
-from registers.models import Mark
+from registers.models import AbsenceReport, LeaveRequest, Mark
 from schools.models import ImportJob
 from tests.factories import MarkFactory, PupilContactFactory
 
@@ -23,6 +23,12 @@ OBJECTS = {
     "registers:attendance_csv": lambda a: {"school_id": a["school"].pk},
     "imports:job": lambda a: {"job_id": a["job"].pk},
     "imports:confirm": lambda a: {"job_id": a["job"].pk},
+    "registers:office_report": lambda a: {"report_id": a["report"].pk},
+    "registers:office_report_confirm": lambda a: {"report_id": a["report"].pk},
+    "registers:office_report_reject": lambda a: {"report_id": a["report"].pk},
+    "registers:office_leave_detail": lambda a: {"leave_id": a["leave"].pk},
+    "registers:office_leave_decide": lambda a: {"leave_id": a["leave"].pk},
+    "registers:office_leave_taken": lambda a: {"leave_id": a["leave"].pk},
     "api:pupil-detail": lambda a: {"upn": a["pupil"].upn},
     "api:contact-detail": lambda a: {"pk": a["contact"].pk},
     "api:mark-detail": lambda a: {"pk": a["mark"].pk},
@@ -81,7 +87,37 @@ def trust_a_rows(school_a, pupil_a, lead):
         due_at=dt.datetime(2026, 9, 7, 11, tzinfo=dt.UTC),
         key="day3:2026-09-07",
     )
-    return {"school": school_a, "pupil": pupil_a, "contact": contact, "mark": mark, "job": job, "task": task}
+    report = AbsenceReport.objects.create(
+        trust=school_a.trust,
+        school=school_a,
+        pupil=pupil_a,
+        reported_by="Parent",
+        channel=AbsenceReport.Channel.PHONE,
+        code="I",
+        reason="Ill",
+        first_day=dt.date(2026, 9, 7),
+        last_day=dt.date(2026, 9, 7),
+    )
+    leave = LeaveRequest.objects.create(
+        trust=school_a.trust,
+        school=school_a,
+        pupil=pupil_a,
+        kind=LeaveRequest.Kind.EXCEPTIONAL,
+        reason="Funeral",
+        first_day=dt.date(2026, 9, 7),
+        last_day=dt.date(2026, 9, 8),
+        requested_on=dt.date(2026, 9, 1),
+    )
+    return {
+        "school": school_a,
+        "pupil": pupil_a,
+        "contact": contact,
+        "mark": mark,
+        "job": job,
+        "task": task,
+        "report": report,
+        "leave": leave,
+    }
 
 
 @pytest.fixture
