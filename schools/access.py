@@ -71,6 +71,13 @@ class Access:
         """Schools where the user decides leave-of-absence requests: the headteacher (or a trust lead)."""
         return self._schools_with({Role.Kind.HEADTEACHER})
 
+    def sees_pastoral_notes(self, pupil) -> bool:
+        """Contact notes and concerns raised to the DSL: for the office and DSLs of the pupil's schools, trust leads."""
+        if self.is_trust_lead:
+            return True
+        schools = {e.school_id for e in pupil.enrolments.all()}
+        return bool(schools & (self.office_school_ids | self.dsl_school_ids))
+
     def can_take_register(self, group) -> bool:
         """Teachers take their own groups' registers; the office takes any register of its schools on their behalf."""
         if group.school_id in self.office_school_ids:

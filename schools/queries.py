@@ -384,11 +384,11 @@ def pupil_page(
         counts=pupil_statistics(pupil, start, end),
         weeks=pupil_calendar(pupil, start, today),
         history=history,
-        timeline=timeline_for(pupil, timeline_kind, older_than),
+        timeline=timeline_for(pupil, timeline_kind, older_than, pastoral=access.sees_pastoral_notes(pupil)),
     )
 
 
 def pupil_timeline(access: Access, pk: int, kind: str = "", older_than: Cursor | None = None) -> tuple[Pupil, Timeline]:
     """The pupil and their timeline alone, for a new filter or page of it; 404 outside the user's scope."""
     pupil = get_for_trust_or_404(Pupil.objects.visible_to(access), access.trust, pk=pk)
-    return pupil, timeline_for(pupil, kind, older_than)
+    return pupil, timeline_for(pupil, kind, older_than, pastoral=access.sees_pastoral_notes(pupil))

@@ -357,8 +357,13 @@ def users_named_in(events: Iterable) -> dict[int, str]:
     return {user.pk: _name(user) for user in get_user_model().objects.filter(pk__in=ids)}
 
 
-def timeline_for(pupil: Pupil, kind: str = "", before: Cursor | None = None, per_kind: int = PER_KIND) -> Timeline:
+def timeline_for(
+    pupil: Pupil, kind: str = "", before: Cursor | None = None, per_kind: int = PER_KIND, pastoral: bool = True
+) -> Timeline:
     """The pupil's entries of `kind` ("" for all) older than `before` (None for the newest), newest first.
+
+    `pastoral=False` (staff outside the attendance office and safeguarding) leaves out concerns raised to the DSL
+    and the notes of contact with the family: they are shared on a need-to-know basis.
 
     One query per source plus, when a deleted or unattributed mark names a user, one for the users. A source that
     has more than `per_kind` rows left limits the page: entries older than its last row wait for the next page, so
@@ -380,6 +385,11 @@ def timeline_for(pupil: Pupil, kind: str = "", before: Cursor | None = None, per
         rows = [r for r in rows if r[0] >= floor]
         when, rank, pk = floor
         older = Cursor(when, SOURCES[rank].name, pk).token
+    if not pastoral:
+        rows = [r for r in rows if not (r[1].name == "contact" and r[2].outcome == ContactAttempt.Outcome.CONCERN)]
+        for _, source, row in rows:
+            if source.name == "contact":
+                row.note = ""
     users = users_named_in(row for _, source, row in rows if source.name == "mark")
     entries = [source.entry(row, users) for _, source, row in rows]
     return Timeline(entries=entries, kind=kind, older=older, paged=before is not None)

@@ -423,3 +423,19 @@ def test_the_timeline_runs_the_same_number_of_queries_for_three_or_six_of_each_k
     # a call; a task set and done.
     assert (three, six) == (3 * 11, 6 * 11)
     assert for_three == for_six
+
+
+def test_a_teacher_does_not_see_concerns_raised_to_the_dsl_or_notes_of_calls(
+    client, teacher, head, school_a, pupil_a, officer
+):
+    _attempt(school_a, pupil_a, _at(9), officer, note="Dad sounded drunk", outcome=ContactAttempt.Outcome.CONCERN)
+    _attempt(school_a, pupil_a, _at(10), officer, note="Grandma answered, says flu")
+
+    def page(user):
+        client.force_login(user)
+        return client.get(reverse("schools:pupil", args=[pupil_a.pk])).content.decode()
+
+    as_teacher, as_head = page(teacher), page(head)
+    assert "Dad sounded drunk" in as_head and "Grandma answered" in as_head
+    assert "Dad sounded drunk" not in as_teacher and "Concern raised" not in as_teacher
+    assert "Grandma answered" not in as_teacher and "No answer" in as_teacher
