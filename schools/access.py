@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -90,13 +91,22 @@ class Access:
         return qs.for_trust(self.trust).filter(pk__in=self.all_school_ids)
 
     def scope_pupils(self, qs: QuerySet) -> QuerySet:
-        """Pupils of the trust in the user's schools, or in their own groups where they only teach."""
+        """Pupils of the trust in the user's schools, or in their own groups where they only teach.
+
+        A school's staff see pupils on its roll this academic year, leavers included (the DfE counts them up to their
+        leaving date); a pupil who left in an earlier year belongs to their new school's staff, not the old one's.
+        """
         from django.db.models import Q
+        from django.utils import timezone
+
+        from .calendar import academic_year
 
         qs = qs.for_trust(self.trust)
         if self.is_trust_lead:
             return qs
-        visible = Q(enrolments__school_id__in=self.school_ids) | Q(
+        year_start = dt.date(academic_year(timezone.localdate()), 8, 1)
+        on_roll_this_year = Q(enrolments__ends__isnull=True) | Q(enrolments__ends__gte=year_start)
+        visible = Q(Q(enrolments__school_id__in=self.school_ids) & on_roll_this_year) | Q(
             group__school_id__in=self.teaching_school_ids, group__tutors__id=self.user_id
         )
         return qs.filter(pk__in=qs.model.objects.filter(visible).values("pk"))
