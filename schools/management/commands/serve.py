@@ -1,6 +1,8 @@
 """`make run`: migrate, load the demo trusts into an empty database, print the logins, serve on 127.0.0.1:8000."""
 
 import os
+import signal
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -17,6 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, addr, **options):
         embedded = not os.environ.get("DATABASE_URL")
+        # Ctrl-C and a service manager's SIGTERM both end in the `finally` below, even when started in the background.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             call_command("migrate", interactive=False, verbosity=0)
             # Counting every trust is the point here: an empty installation gets the demo.
