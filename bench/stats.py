@@ -199,7 +199,8 @@ def measure(trust, runs: int) -> None:
             cursor.execute(BARE_SQL, params)
             return total(SessionCounts(*row[1:]) for row in cursor.fetchall())
 
-    print(f"\n{trust.name}: {len(schools)} schools, {marks:,} marks from {start} to {end}")
+    where = f"{len(schools)} schools" if len(schools) > 1 else "one school"
+    print(f"\n{trust.name}: {where}, {marks:,} marks from {start} to {end}")
     results = {}
     for label, run in (("school_statistics, every school", statistics), ("bare SQL GROUP BY pupil_id", bare_sql)):
         figures = run()  # warm-up: caches, plans, the ORM's first queries

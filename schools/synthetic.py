@@ -18,7 +18,7 @@ import math
 import random
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -302,10 +302,8 @@ class PupilPlan:
 
     pupil_id: int
     upn: str
-    trust_id: int
     year_group: str  # this year's, or the last one for a leaver
     academic_year: int  # the year `year_group` applies to
-    group_id: int | None
     profile: AbsenceProfile
     enrolments: list[Enrolled] = field(default_factory=list)
 
@@ -326,7 +324,7 @@ class _Family:
     social_worker: bool
     child_protection: bool
     festival: str | None
-    names: tuple[list[str], list[str]]  # girls', boys' forenames to draw from
+    names: tuple[Sequence[str], Sequence[str]]  # girls', boys' forenames to draw from
     contacts: list[tuple[Contact, str, bool]] = field(default_factory=list)  # (contact, relationship, PR)
 
 
@@ -340,7 +338,7 @@ class _Seat:
     group: RegistrationGroup | None
     starts: dt.date
     ends: dt.date | None
-    joined_year_group: str  # the year group the pupil started at this school in
+    started_school_here: bool  # began Reception here, so the UPN was given here
 
 
 # --- people ------------------------------------------------------------------------------------------------------
@@ -491,21 +489,23 @@ def _seats(
             years_here = year_group_offset(year_group) - year_group_offset(entry)
             joined = dt.date(year - years_here, 9, 1)
             for i in range(count):
-                group, starts, ends = classes[i % len(classes)], joined, None
+                group, starts, ends, here = classes[i % len(classes)], joined, None, entry == "R"
                 roll = rng.random() if movers else 1.0
                 if roll < 0.05 and years_here > 0:  # joined in an earlier year, part-way through it
                     starts = _weekday_from(joined + dt.timedelta(days=rng.randrange((first_day - joined).days - 45)))
+                    here = False
                 elif roll < 0.065:  # admitted this autumn, after the start of term
                     starts = _weekday_from(first_day + dt.timedelta(days=rng.randint(20, 70)))
+                    here = False
                 elif roll < 0.075:  # moved away this autumn; off roll, so in no class any more
                     group, ends = None, first_day + dt.timedelta(days=rng.randint(25, 60))
-                seats.append(_Seat(plan, year_group, year, group, starts, ends, entry))
+                seats.append(_Seat(plan, year_group, year, group, starts, ends, here))
         if leavers:
             top = plan.year_groups[-1]
             years_here = year_group_offset(top) - year_group_offset(entry)
             last_day = HALF_TERMS[year - 1][-1][2] if year - 1 in HALF_TERMS else dt.date(year, 7, 20)
             seats += [
-                _Seat(plan, top, year - 1, None, dt.date(year - 1 - years_here, 9, 1), last_day, entry)
+                _Seat(plan, top, year - 1, None, dt.date(year - 1 - years_here, 9, 1), last_day, entry == "R")
                 for _ in range(counts[-1])
             ]
     return seats
@@ -580,7 +580,7 @@ def _family(rng: random.Random, trust: Trust, plan: SchoolPlan, numbers: _Number
         # Child protection plans: about a quarter of the children with a social worker (0.5% of pupils).
         child_protection=social_worker and not looked_after and rng.random() < 0.25,
         festival=festival,
-        names=(list(girls), list(boys)),
+        names=(girls, boys),
     )
     shape = rng.random()
     if looked_after:
@@ -628,10 +628,9 @@ def _pupil(
         sen = Pupil.SEN.EHCP
     elif sen_roll < 0.155 * sen_scale:
         sen = Pupil.SEN.SUPPORT
-    # The UPN is given when a child first starts school in England: at this school for a Reception start,
-    # otherwise at some other school.
+    # The UPN is given when a child first starts school in England, in Reception: here, or at some other school.
     started_school = first.year - year_group_offset(first.year_group)
-    first_school = first.plan.establishment if first.joined_year_group == "R" else 2000 + rng.randrange(1000)
+    first_school = first.plan.establishment if first.started_school_here else 2000 + rng.randrange(1000)
     pupil = Pupil(
         trust=trust,
         upn=numbers.next_upn(first.plan.la_code, first_school, started_school),
@@ -663,10 +662,8 @@ def _pupil(
     plan = PupilPlan(
         pupil_id=0,
         upn=pupil.upn,
-        trust_id=trust.pk,
         year_group=now.year_group,
         academic_year=now.year,
-        group_id=now.group.pk if now.group else None,
         profile=profile,
     )
     return pupil, plan
@@ -771,6 +768,9 @@ WEEKDAY_WEIGHT = (1.05, 0.9, 0.9, 0.95, 1.2)
 BEFORE_BREAK_WEIGHT = 1.4
 
 
+YEAR_GROUPS = ("R", *map(str, range(1, 12)))
+
+
 def school_year(school: School, year: int, days: Sequence[dt.date], seed: str) -> SchoolYear:
     """Describe a school's year from its school days (the SchoolDay rows of that academic year)."""
     rng = random.Random(f"{seed}:year:{school.urn}:{year}")
@@ -779,9 +779,8 @@ def school_year(school: School, year: int, days: Sequence[dt.date], seed: str) -
     before_break = {j for i in breaks for j in (i - 1, i) if j >= 0}
     wave = BUG_WAVE_WEEKS.get(year)
     phase = school.phase
-    year_groups = [yg for yg in ["R", *map(str, range(1, 12))]]
     # A day out for each year group, sometimes two.
-    trips = {yg: sorted(rng.sample(days, min(rng.choice((1, 1, 2)), len(days)))) for yg in year_groups} if days else {}
+    trips = {yg: sorted(rng.sample(days, min(rng.choice((1, 1, 2)), len(days)))) for yg in YEAR_GROUPS} if days else {}
     wednesdays = [d for d in days if d.weekday() == 2]
     fixtures = (
         frozenset(rng.sample(wednesdays, len(wednesdays) // 3)) if phase == School.Phase.SECONDARY else frozenset()
@@ -803,8 +802,8 @@ def school_year(school: School, year: int, days: Sequence[dt.date], seed: str) -
     )
 
 
-# Kinds of absence episode: (kind, weight, full-day lengths to choose from or None for one session).
-# Illness is about half of all absence nationally and unauthorised absence about a quarter.
+# Lengths in days of the episodes that run over whole days. Illness is about half of all absence nationally and
+# unauthorised absence about a quarter; _episode_weights sets how often each kind starts.
 ILLNESS_DAYS = (1, 1, 1, 1, 2, 2, 2, 3, 3, 4)
 UNAUTHORISED_DAYS = (1, 1, 1, 2, 3)
 SUSPENSION_DAYS = (1, 1, 2, 3)
@@ -1090,6 +1089,3 @@ def group_plans_by_school(plans: Iterable[PupilPlan]) -> dict[int, list[PupilPla
         for school_id in dict.fromkeys(e.school_id for e in plan.enrolments):
             by_school[school_id].append(plan)
     return by_school
-
-
-ProgressFn = Callable[[str], None]
