@@ -262,4 +262,40 @@ def create_follow_up_tasks(school: School, today: dt.date) -> FollowUpResult:
             else:
                 picker.give_back(assignee)
                 existing += 1
-    return FollowUpResult(created=created, existing=existing)
+    alerts, already = _social_care_alerts(school, today)
+    return FollowUpResult(created=created + alerts, existing=existing + already)
+
+
+def _social_care_alerts(school: School, today: dt.date) -> tuple[list[Task], int]:
+    """Omega Charter, Day 1: "Alert calls to social care for 'watch list' students – liaise with Designated
+    Safeguarding Lead". One task a day for each watch-list pupil absent with no reason, for the school's DSL."""
+    from .day1 import triage_board
+
+    dsl = (
+        get_user_model()
+        .objects.filter(roles__trust=school.trust, roles__school=school, roles__kind=Role.Kind.DSL)
+        .order_by("pk")
+        .first()
+    )
+    created, existing = [], 0
+    for row in triage_board(school, today).rows:
+        if not row.pupil.watch_list:
+            continue
+        task, made = Task.objects.for_trust(school.trust).get_or_create(
+            pupil=row.pupil,
+            kind=Task.Kind.SOCIAL_CARE_ALERT,
+            key=f"social-care:{today.isoformat()}",
+            defaults={
+                "trust": school.trust,
+                "school": school,
+                "title": f"Alert call to social care for {row.pupil.display_name}: liaise with the DSL",
+                "why": f"On the watch list ({row.pupil.watch_list_reason}) and absent today with no reason",
+                "assignee": dsl,
+                "due_at": due_at(today, dt.time(10, 30)),
+            },
+        )
+        if made:
+            created.append(task)
+        else:
+            existing += 1
+    return created, existing

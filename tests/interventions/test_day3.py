@@ -64,8 +64,8 @@ def waterton(db):
     return school
 
 
-def _at(hour):
-    return dt.datetime.combine(TODAY, dt.time(hour), tzinfo=LONDON)
+def _at(hour, minute=0):
+    return dt.datetime.combine(TODAY, dt.time(hour, minute), tzinfo=LONDON)
 
 
 # --- Omega: day 3 -----------------------------------------------------------------------------------------------------
@@ -338,3 +338,22 @@ def test_the_database_counts_justified_sessions_as_the_pure_rule_does(omega, cod
     upsert_marks(school=omega, marks=[MarkInput(pupil.pk, TODAY, "AM", code, note=note)], source="register")
     [day] = [d for d in day3._pupil_days(omega, last_school_days(omega, 2))[pupil.pk] if d.marked]
     assert bool(day.justified) is session_justified(code, note)
+
+
+# --- Day 1: the watch list ------------------------------------------------------------------------------------------
+
+
+def test_a_watch_list_pupil_absent_with_no_reason_gets_a_social_care_alert_task_for_the_dsl(omega, officer):
+    dsl = staff(omega.trust, Role.Kind.DSL, omega, username="dsl")
+    watched = pupil_at(omega, "Watched", watch_list=True, watch_list_reason="Known to early help")
+    other = pupil_at(omega, "Other")
+    absent_for(omega, watched, 1)
+    absent_for(omega, other, 1)
+
+    day3.create_follow_up_tasks(omega, TODAY)
+    again = day3.create_follow_up_tasks(omega, TODAY)
+
+    [task] = Task.objects.filter(kind=Task.Kind.SOCIAL_CARE_ALERT)
+    assert (task.pupil, task.assignee, task.key, task.due_at) == (watched, dsl, f"social-care:{TODAY}", _at(10, 30))
+    assert "Known to early help" in task.why
+    assert again.created == []
