@@ -26,6 +26,9 @@ def browser():
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -37,7 +40,8 @@ def page(browser):
     """A fresh tablet-sized page (1024 x 768) with its own cookies."""
     context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous waits: CI's two cores may be busy, and a slow answer is not a failure of the page.
+    page.set_default_timeout(30_000)
     yield page
     context.close()
 

@@ -65,7 +65,9 @@ def _tab_to(page, target, most: int = 6) -> None:
 
 
 def _record(page, search: str, name: str, arrival: str, reason: str) -> None:
-    page.get_by_label("Find the pupil: name or UPN").fill(search)
+    box = page.get_by_label("Find the pupil: name or UPN")
+    box.fill(search)
+    box.press("Enter")  # search now rather than after the typing pause
     results = page.get_by_role("list", name="Pupils found")
     results.get_by_role("link", name=re.compile(name)).click()
     expect(page.locator(".chosen")).to_contain_text(name.split(", ")[1])
