@@ -161,7 +161,7 @@ def check_batch(data: object, access: Access) -> CheckedBatch:
         batch.school = School.objects.for_trust(access.trust).filter(urn=urn, pk__in=access.all_school_ids).first()
         if batch.school is None:
             batch.errors.append(BulkError(None, "school", f"No school with URN {urn} among your schools."))
-    resolved = _resolve_codes(rows, batch.errors)
+    resolved = _resolve_codes(rows, batch.errors, batch.school.local_codes if batch.school else {})
     if batch.school is not None:
         pupils = recordable_pupils(access, batch.school)
         if pupils is None:
@@ -203,7 +203,9 @@ def _rows(marks: object, errors: list[BulkError]) -> list[tuple[int, dict]]:
     return rows
 
 
-def _resolve_codes(rows: list[tuple[int, dict]], errors: list[BulkError]) -> list[tuple[int, dict]]:
+def _resolve_codes(
+    rows: list[tuple[int, dict]], errors: list[BulkError], local_codes: Mapping[str, str]
+) -> list[tuple[int, dict]]:
     """Rows with `code` and `local_code` resolved to the statutory table; bad codes and repeated sessions are errors."""
     resolved, first_row_of = [], {}
     for index, row in rows:
@@ -216,7 +218,7 @@ def _resolve_codes(rows: list[tuple[int, dict]], errors: list[BulkError]) -> lis
         else:
             first_row_of[key] = index
         try:
-            code, local_code = codes.resolve(row["code"])
+            code, local_code = codes.resolve(row["code"], local_codes)
         except codes.UnknownCode as exc:
             errors.append(BulkError(index, "code", str(exc)))
             continue

@@ -154,9 +154,24 @@ def resolve(code: str, local_codes: Mapping[str, str] | None = None) -> tuple[st
     A school's local sub-codes (e.g. "I01" -> "I") map onto a statutory code, as MIS sub-codes do.
     """
     key = code.strip().upper()
-    if local_codes and key in local_codes and key not in BY_CODE:
-        return lookup(local_codes[key]).code, key
+    local = {k.strip().upper(): v for k, v in (local_codes or {}).items()}
+    if key in local and key not in BY_CODE:
+        return lookup(local[key]).code, key
     return lookup(key).code, ""
+
+
+LOCAL_CODE_LENGTH = 6
+
+
+def check_local_codes(local_codes: Mapping[str, str]) -> None:
+    """Raise UnknownCode unless every sub-code is new (not a statutory code), short, and maps to a statutory code."""
+    for sub_code, statutory in local_codes.items():
+        key = sub_code.strip().upper()
+        if key in BY_CODE or key in REMOVED:
+            raise UnknownCode(f"{sub_code!r} is a DfE code itself, not a school sub-code")
+        if not key or len(key) > LOCAL_CODE_LENGTH:
+            raise UnknownCode(f"a sub-code has 1 to {LOCAL_CODE_LENGTH} characters, not {sub_code!r}")
+        lookup(statutory)
 
 
 def check_all(codes: Iterable[str]) -> None:

@@ -50,6 +50,8 @@ class School(models.Model):
     reason_deadline_days = models.PositiveSmallIntegerField(default=5)
     address = models.TextField(blank=True)
     headteacher_name = models.CharField(max_length=200, blank=True)
+    # The school's own sub-codes, each mapped to a statutory code (as MIS sub-codes are), e.g. {"I01": "I"}.
+    local_codes = models.JSONField(default=dict, blank=True)
 
     objects = TrustQuerySet.as_manager()
 
@@ -58,6 +60,22 @@ class School(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from registers import codes
+
+        try:
+            codes.check_local_codes(self.local_codes)
+        except codes.UnknownCode as e:
+            raise ValidationError({"local_codes": str(e)}) from e
+
+    def resolve_code(self, value: str) -> tuple[str, str]:
+        """(statutory code, the school's sub-code or "") for a code typed or imported at this school."""
+        from registers import codes
+
+        return codes.resolve(value, self.local_codes)
 
 
 class HalfTerm(models.Model):

@@ -43,10 +43,10 @@ class MarkRow:
         return f"{self.upn} {m.date:%a %d %b %Y} {m.session} {m.code}"
 
 
-def resolve_code(value: str) -> tuple[str, str]:
+def resolve_code(school: School, value: str) -> tuple[str, str]:
     """(statutory code, local sub-code) for a code cell; ValueError with the reason for a code not in use."""
     try:
-        return codes.resolve(value)
+        return school.resolve_code(value)
     except codes.UnknownCode as e:
         raise ValueError(str(e)) from None
 
@@ -70,7 +70,7 @@ def parse(school: School, filename: str, content: bytes) -> Parsed[MarkRow]:
     for r in complete:
         v = r.values
         try:
-            code, local_code = resolve_code(v["code"])
+            code, local_code = resolve_code(school, v["code"])
         except ValueError as e:
             errors.append(RowError(filename, r.number, "code", str(e)))
             continue

@@ -183,3 +183,12 @@ def test_who_may_record_marks_at_a_school(api, calendar_a, pupil_a, kind, status
 
 def test_a_trust_lead_records_marks_at_any_school_of_the_trust(api, lead, calendar_a, pupil_a):
     assert _post(api(lead), [_row(pupil_a.upn)]).status_code == 200
+
+
+def test_a_schools_sub_code_is_stored_with_its_statutory_code(api, head, calendar_a, school_a, pupil_a):
+    school_a.local_codes = {"M01": "M"}
+    school_a.save()
+    response = _post(api(head), [_row(pupil_a.upn, code="m01")])
+    assert response.status_code == 200, response.json()
+    mark = Mark.objects.get(pupil=pupil_a)
+    assert (mark.code, mark.local_code) == ("M", "M01")

@@ -92,3 +92,10 @@ def test_lates_are_l_and_u():
 
 def test_every_code_fits_in_two_characters():
     assert all(1 <= len(code) <= 2 for code in C.KNOWN)
+
+
+def test_a_schools_sub_codes_must_be_new_short_and_map_to_a_statutory_code():
+    C.check_local_codes({"I01": "I", "m-den": "M"})
+    for bad in ({"I": "I"}, {"H01": "H"}, {"TOOLONG1": "I"}, {"H": "I"}):
+        with pytest.raises(C.UnknownCode):
+            C.check_local_codes(bad)

@@ -450,3 +450,25 @@ def test_minutes_late_only_go_with_a_late_code(onboarded, tmp_path):
     with pytest.raises(CommandError, match="row 2, column minutes_late: minutes late only go with L or U, not /"):
         run("import_marks", onboarded.urn, bad)
     assert not Mark.objects.exists()
+
+
+def test_a_school_sub_code_in_a_marks_file_is_kept_with_its_statutory_code(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from registers.models import Mark
+    from schools.models import School
+    from schools.services import rebuild_school_days
+    from tests.factories import HalfTermFactory, PupilFactory, SchoolFactory
+
+    school = SchoolFactory(local_codes={"I01": "I"})
+    HalfTermFactory(school=school)
+    rebuild_school_days(school)
+    pupil = PupilFactory(school=school, upn="R100000000001")
+    marks = tmp_path / "marks.csv"
+    marks.write_text(f"upn,date,session,code\n{pupil.upn},2026-09-07,AM,i01\n")
+    call_command("import_marks", school.urn, str(marks), stdout=StringIO())
+    mark = Mark.objects.get(pupil=pupil)
+    assert (mark.code, mark.local_code) == ("I", "I01")
+    assert School.objects.get(pk=school.pk).resolve_code("I01") == ("I", "I01")

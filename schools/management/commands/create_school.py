@@ -36,6 +36,13 @@ class Command(BaseCommand):
             "--registers-close", help="HH:MM (default: 30 minutes after the day starts, the Omega Charter's limit)"
         )
         parser.add_argument("--late-until", help="HH:MM, L before this and U after it (default: when registers close)")
+        parser.add_argument(
+            "--local-code",
+            action="append",
+            default=[],
+            metavar="SUB=CODE",
+            help="a school sub-code and the statutory code it maps to, e.g. I01=I (repeat for more)",
+        )
 
     def handle(self, trust_slug, urn, name, phase, day_starts=None, registers_close=None, late_until=None, **options):
         trust = Trust.objects.filter(slug=trust_slug).first()
@@ -56,7 +63,9 @@ class Command(BaseCommand):
                 f"the times must run in order: day starts {starts:%H:%M} <= registers close {closes:%H:%M} "
                 f"<= late until {late:%H:%M}"
             )
+        local_codes = _local_codes(options.get("local_code") or [])
         school = School.objects.create(
+            local_codes=local_codes,
             trust=trust,
             urn=urn,
             name=name.strip(),
@@ -71,3 +80,20 @@ class Command(BaseCommand):
                 f"registers close {closes:%H:%M}, late until {late:%H:%M}"
             )
         )
+
+
+def _local_codes(pairs: list[str]) -> dict[str, str]:
+    """{"I01": "I"} from ["I01=I"]; CommandError naming the pair for anything that is not a sub-code of a DfE code."""
+    from registers import codes
+
+    local = {}
+    for pair in pairs:
+        sub, sep, statutory = pair.partition("=")
+        if not sep:
+            raise CommandError(f"--local-code {pair!r}: write it as SUB=CODE, e.g. I01=I")
+        local[sub.strip().upper()] = statutory.strip().upper()
+    try:
+        codes.check_local_codes(local)
+    except codes.UnknownCode as e:
+        raise CommandError(f"--local-code: {e}") from e
+    return local
