@@ -102,19 +102,21 @@ def _pupil_days(school: School, days: list[dt.date]) -> dict[int, list[absence.D
     return {pupil: [by_date.get(d, absence.DayMarks(d)) for d in days] for pupil, by_date in found.items()}
 
 
-def _last_contact(school: School, pupil_ids: list[int]) -> dict[int, dt.date]:
-    """The last day each family was reached: a contact attempt that reached them, or a report they made."""
+def last_contact(school: School, pupil_ids: list[int], on: dt.date) -> dict[int, dt.date]:
+    """The last day up to `on` each family was reached: a contact attempt that reached them, or a report they made."""
     trust = school.trust
+    # Up to the end of `on`, in the school's time zone: a later contact must not shorten a past day's count.
+    until = timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min))
     reached = (
         ContactAttempt.objects.for_trust(trust)
-        .filter(pupil__in=pupil_ids, outcome__in=REACHED)
+        .filter(pupil__in=pupil_ids, outcome__in=REACHED, made_at__lt=until)
         .order_by()
         .values("pupil")
         .annotate(last=Max("made_at"))
     )
     reported = (
         AbsenceReport.objects.for_trust(trust)
-        .filter(pupil__in=pupil_ids)
+        .filter(pupil__in=pupil_ids, recorded_at__lt=until)
         .exclude(status=AbsenceReport.Status.REJECTED)
         .order_by()
         .values("pupil")
@@ -162,19 +164,19 @@ def long_absences(school: School, today: dt.date, minimum: int | None = None) ->
     tasks = defaultdict(list)
     for task in Task.objects.for_trust(trust).filter(school=school, pupil__in=ids).select_related("assignee"):
         tasks[task.pupil_id].append(task)
-    last_contact = _last_contact(school, ids)
+    contacted = last_contact(school, ids, today)
     rows = []
     for pupil in pupils:
         run = runs[pupil.pk]
         justified = absence.justified_for(policy, run)
-        without = absence.days_without_contact(run, last_contact.get(pupil.pk))
+        without = absence.days_without_contact(run, contacted.get(pupil.pk))
         suffix = f":{run.first_day}"
         rows.append(
             LongAbsence(
                 pupil=pupil,
                 run=run,
                 justified=justified,
-                last_contact=last_contact.get(pupil.pk),
+                last_contact=contacted.get(pupil.pk),
                 days_without_contact=without,
                 follow_ups=follow_ups(policy, run.length, justified, without),
                 pending_reports=[r for r in pending[pupil.pk] if r.last_day >= run.first_day],

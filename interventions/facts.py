@@ -93,7 +93,7 @@ def _runs(school: School, on: dt.date) -> tuple[dict[int, absence.Run], dict[int
         return {}, {}
     runs = {pupil: absence.absence_run(marks) for pupil, marks in day3._pupil_days(school, days).items()}
     runs = {pupil: run for pupil, run in runs.items() if run.length}
-    return runs, (day3._last_contact(school, list(runs)) if runs else {})
+    return runs, (day3.last_contact(school, list(runs), on) if runs else {})
 
 
 def facts_for_school(school: School, on: dt.date, policy: Policy | None = None) -> dict[int, PupilFacts]:

@@ -134,6 +134,16 @@ def test_a_run_of_absence_and_the_days_since_the_family_was_last_reached(school)
     assert (facts[never.pk].consecutive_days_absent, facts[never.pk].days_without_contact) == (1, 1)
 
 
+def test_contact_after_the_evaluation_day_does_not_count_for_it(school):
+    baker = pupil_at(school, "Baker")
+    absent = [day(11, 18), day(11, 19), day(11, 20), day(11, 23), day(11, 24)]
+    record(school, baker, {**present(day(11, 17)), **{d: ("N", "N") for d in absent}, ON: "N"})
+    reached(school, baker, day(11, 20))
+    reached(school, baker, ON + dt.timedelta(days=1))
+
+    assert facts_for_school(school, ON, POLICY)[baker.pk].days_without_contact == 3
+
+
 def test_rolling_windows_skip_holiday_weeks(school):
     assert recent_school_weeks(school, ON, 10)[-1] == day(9, 14)
     assert recent_school_weeks(school, ON, 5) == [day(11, 23), day(11, 16), day(11, 9), day(11, 2), day(10, 19)]
