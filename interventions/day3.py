@@ -76,7 +76,7 @@ def _justified_session() -> Q:
     return Q(code__in=sorted(absence.JUSTIFYING_CODES)) | (Q(code__in=sorted(absence.EVIDENCED_CODES)) & evidence)
 
 
-def _pupil_days(school: School, days: list[dt.date]) -> dict[int, list[absence.DayMarks]]:
+def pupil_days(school: School, days: list[dt.date]) -> dict[int, list[absence.DayMarks]]:
     """For pupils on roll with an absence on either of the latest two school days, one DayMarks per school day."""
     marks = Mark.objects.for_trust(school.trust).at_school(school)
     latest = marks.filter(date__in=days[-2:], code__in=sorted(C.ABSENT)).values("pupil")
@@ -138,7 +138,7 @@ def long_absences(school: School, today: dt.date, minimum: int | None = None) ->
     days = recent_school_days(school, today)
     if not days:
         return []
-    runs = {pupil: absence.absence_run(marks) for pupil, marks in _pupil_days(school, days).items()}
+    runs = {pupil: absence.absence_run(marks) for pupil, marks in pupil_days(school, days).items()}
     runs = {pupil: run for pupil, run in runs.items() if run.length >= minimum}
     if not runs:
         return []

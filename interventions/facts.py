@@ -24,7 +24,7 @@ from django.db.models import Count, Q
 
 from registers import codes as C
 from registers.attendance import year_to_date
-from registers.models import COUNT_FIELDS, Mark, _count_annotations
+from registers.models import COUNT_FIELDS, Mark, count_annotations
 from registers.statistics import SessionCounts
 from schools.calendar import week_of
 from schools.models import HalfTerm, Pupil, School, SchoolDay, Trust
@@ -83,7 +83,7 @@ def due_on(school: School, on: dt.date) -> frozenset[Cadence]:
 
 def _counts(prefix: str, within: Q) -> dict[str, Count]:
     """The six statistics of registers.models, each limited to `within`, named `<prefix><statistic>`."""
-    return {f"{prefix}{name}": Count("pk", filter=within & agg.filter) for name, agg in _count_annotations().items()}
+    return {f"{prefix}{name}": Count("pk", filter=within & agg.filter) for name, agg in count_annotations().items()}
 
 
 def _runs(school: School, on: dt.date) -> tuple[dict[int, absence.Run], dict[int, dt.date]]:
@@ -91,7 +91,7 @@ def _runs(school: School, on: dt.date) -> tuple[dict[int, absence.Run], dict[int
     days = day3.recent_school_days(school, on)
     if not days:
         return {}, {}
-    runs = {pupil: absence.absence_run(marks) for pupil, marks in day3._pupil_days(school, days).items()}
+    runs = {pupil: absence.absence_run(marks) for pupil, marks in day3.pupil_days(school, days).items()}
     runs = {pupil: run for pupil, run in runs.items() if run.length}
     return runs, (day3.last_contact(school, list(runs), on) if runs else {})
 

@@ -19,7 +19,7 @@ from .statistics import SessionCounts
 COUNT_FIELDS = ("possible", "present", "approved_activity", "authorised", "unauthorised", "late")
 
 
-def _count_annotations(prefix: str = "") -> dict[str, Count]:
+def count_annotations(prefix: str = "") -> dict[str, Count]:
     """COUNT(...) FILTER (WHERE code IN ...) for each statistic, using the sets in registers.codes."""
     field = f"{prefix}code"
     pk = f"{prefix}pk" if prefix else "pk"
@@ -53,11 +53,11 @@ class MarkQuerySet(TrustQuerySet):
 
     def session_counts(self) -> SessionCounts:
         """Totals over these marks, summed the DfE way (sessions, not means of percentages)."""
-        return SessionCounts(**self.aggregate(**_count_annotations()))
+        return SessionCounts(**self.aggregate(**count_annotations()))
 
     def counts_by_pupil(self) -> models.QuerySet:
         """One row per pupil: `pupil` (id) and the six counts, as dicts."""
-        return self.order_by().values("pupil").annotate(**_count_annotations())
+        return self.order_by().values("pupil").annotate(**count_annotations())
 
 
 @pghistory.track(

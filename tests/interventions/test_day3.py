@@ -336,7 +336,7 @@ def test_the_database_counts_justified_sessions_as_the_pure_rule_does(omega, cod
     assert EVIDENCE_WORDS  # the SQL is built from the same words
     pupil = pupil_at(omega, "Able")
     upsert_marks(school=omega, marks=[MarkInput(pupil.pk, TODAY, "AM", code, note=note)], source="register")
-    [day] = [d for d in day3._pupil_days(omega, last_school_days(omega, 2))[pupil.pk] if d.marked]
+    [day] = [d for d in day3.pupil_days(omega, last_school_days(omega, 2))[pupil.pk] if d.marked]
     assert bool(day.justified) is session_justified(code, note)
 
 
