@@ -382,9 +382,22 @@ def report_mark_reason(report: AbsenceReport) -> str:
     return f"Absence report: {report.reason} (reported by {report.reported_by} {CHANNEL_WORDS[report.channel]})"
 
 
-def _claim(qs: QuerySet, pending: dict, **changes) -> bool:
-    """Move one row out of its pending state; only one of two racing decisions can do it."""
-    return bool(qs.filter(**pending).update(**changes))
+def _decide_report(report: AbsenceReport, status: str, decided_by, note: str = "") -> None:
+    """Move a pending report to `status`; only one of two racing decisions can (a conditional UPDATE)."""
+    claimed = AbsenceReport.objects.filter(pk=report.pk, status=AbsenceReport.Status.PENDING).update(
+        status=status, decided_by=decided_by, decided_at=timezone.now(), decision_note=note.strip()[:300]
+    )
+    if not claimed:
+        raise OfficeError("This report has already been decided.")
+
+
+def _decide_request(leave: LeaveRequest, decision: str, decided_by, note: str) -> None:
+    """Move a pending leave request to `decision`; only one of two racing decisions can (a conditional UPDATE)."""
+    claimed = LeaveRequest.objects.filter(pk=leave.pk, decision=LeaveRequest.Decision.PENDING).update(
+        decision=decision, decided_by=decided_by, decided_at=timezone.now(), decision_note=note.strip()[:500]
+    )
+    if not claimed:
+        raise OfficeError("This request has already been decided.")
 
 
 @transaction.atomic
@@ -399,15 +412,7 @@ def confirm_report(*, access: Access, report_id: int, decided_by) -> UpsertResul
             f"{report.code} ({REPORT_CODES[report.code].lower()}) is leave only the headteacher can grant: ask them "
             "to confirm this report, or record a leave request."
         )
-    claimed = _claim(
-        AbsenceReport.objects.filter(pk=report.pk),
-        {"status": AbsenceReport.Status.PENDING},
-        status=AbsenceReport.Status.CONFIRMED,
-        decided_by=decided_by,
-        decided_at=timezone.now(),
-    )
-    if not claimed:
-        raise OfficeError("This report has already been decided.")
+    _decide_report(report, AbsenceReport.Status.CONFIRMED, decided_by)
     return _write(report.school, report_plan(report), report.pupil_id, decided_by, report_mark_reason(report))
 
 
@@ -415,16 +420,7 @@ def confirm_report(*, access: Access, report_id: int, decided_by) -> UpsertResul
 def reject_report(*, access: Access, report_id: int, decided_by, note: str) -> None:
     """Mark a pending report as not accepted, with the officer's note; no marks change."""
     report = office_report(access, report_id)
-    claimed = _claim(
-        AbsenceReport.objects.filter(pk=report.pk),
-        {"status": AbsenceReport.Status.PENDING},
-        status=AbsenceReport.Status.REJECTED,
-        decided_by=decided_by,
-        decided_at=timezone.now(),
-        decision_note=note.strip()[:300],
-    )
-    if not claimed:
-        raise OfficeError("This report has already been decided.")
+    _decide_report(report, AbsenceReport.Status.REJECTED, decided_by, note)
 
 
 def pending_reports(access: Access) -> QuerySet:
@@ -566,16 +562,7 @@ def grant_leave(*, access: Access, leave_id: int, decided_by, note: str, today: 
     leave = _decide_leave(access, leave_id)
     if leave.kind == LeaveRequest.Kind.HOLIDAY:
         raise OfficeError(HOLIDAY_REFUSED)
-    claimed = _claim(
-        LeaveRequest.objects.filter(pk=leave.pk),
-        {"decision": LeaveRequest.Decision.PENDING},
-        decision=LeaveRequest.Decision.GRANTED,
-        decided_by=decided_by,
-        decided_at=timezone.now(),
-        decision_note=note.strip()[:500],
-    )
-    if not claimed:
-        raise OfficeError("This request has already been decided.")
+    _decide_request(leave, LeaveRequest.Decision.GRANTED, decided_by, note)
     reason = f"Leave granted by {_name(decided_by)} on {_long_date(today)}"
     return _write(leave.school, leave_plan(leave, leave.kind), leave.pupil_id, decided_by, reason)
 
@@ -584,16 +571,7 @@ def grant_leave(*, access: Access, leave_id: int, decided_by, note: str, today: 
 def refuse_leave(*, access: Access, leave_id: int, decided_by, note: str) -> None:
     """Refuse a pending request; no marks change now (they follow if the leave is taken all the same)."""
     leave = _decide_leave(access, leave_id)
-    claimed = _claim(
-        LeaveRequest.objects.filter(pk=leave.pk),
-        {"decision": LeaveRequest.Decision.PENDING},
-        decision=LeaveRequest.Decision.REFUSED,
-        decided_by=decided_by,
-        decided_at=timezone.now(),
-        decision_note=note.strip()[:500],
-    )
-    if not claimed:
-        raise OfficeError("This request has already been decided.")
+    _decide_request(leave, LeaveRequest.Decision.REFUSED, decided_by, note)
 
 
 @transaction.atomic
