@@ -64,6 +64,34 @@ def _pupil_step(request: HttpRequest, today) -> dict:
     }
 
 
+def _record_for_chosen_pupil(request: HttpRequest, today, form_class, record, detail: str, id_kwarg: str):
+    """The pupil step, then the form for the chosen pupil; on a valid post, `record` it and go to its page.
+
+    Returns (context with `form`, None) to render, or (None, redirect) once recorded.
+    """
+    context = _pupil_step(request, today)
+    enrolment = context["enrolment"]
+    contacts = office.pupil_contacts(enrolment) if enrolment else []
+    data = request.POST if enrolment and request.method == "POST" else None
+    form = form_class(data, contacts=contacts, today=today)
+    context["form"] = form
+    if enrolment and form.is_valid():
+        try:
+            made = record(
+                access=request.access,
+                pupil_id=enrolment.pupil_id,
+                contact_id=form.cleaned_data.pop("contact"),
+                recorded_by=request.user,
+                today=today,
+                **form.cleaned_data,
+            )
+        except office.OfficeError as e:
+            form.add_error(None, str(e))
+        else:
+            return None, redirect(detail, **{id_kwarg: made.pk})
+    return context, None
+
+
 def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     """The page, or only the search results for htmx's live search."""
     if request.htmx and not request.htmx.history_restore_request and "q" in request.GET:
@@ -104,28 +132,17 @@ def late(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def reports(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    context = _pupil_step(request, today)
-    enrolment = context["enrolment"]
-    contacts = office.pupil_contacts(enrolment) if enrolment else []
-    data = request.POST if enrolment and request.method == "POST" else None
-    form = AbsenceReportForm(data, contacts=contacts, today=today)
-    if enrolment and form.is_valid():
-        try:
-            report = office.record_absence_report(
-                access=request.access,
-                pupil_id=enrolment.pupil_id,
-                contact_id=form.cleaned_data.pop("contact"),
-                recorded_by=request.user,
-                today=today,
-                **form.cleaned_data,
-            )
-        except office.OfficeError as e:
-            form.add_error(None, str(e))
-        else:
-            return redirect("registers:office_report", report_id=report.pk)
+    context, done = _record_for_chosen_pupil(
+        request,
+        timezone.localdate(),
+        AbsenceReportForm,
+        office.record_absence_report,
+        "registers:office_report",
+        "report_id",
+    )
+    if done:
+        return done
     context.update(
-        form=form,
         pending=office.pending_reports(request.access),
         decided=office.recently_decided_reports(request.access),
     )
@@ -187,27 +204,17 @@ def report_reject(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def leave(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    context = _pupil_step(request, today)
-    enrolment = context["enrolment"]
-    contacts = office.pupil_contacts(enrolment) if enrolment else []
-    data = request.POST if enrolment and request.method == "POST" else None
-    form = LeaveRequestForm(data, contacts=contacts, today=today)
-    if enrolment and form.is_valid():
-        try:
-            request_ = office.record_leave_request(
-                access=request.access,
-                pupil_id=enrolment.pupil_id,
-                contact_id=form.cleaned_data.pop("contact"),
-                recorded_by=request.user,
-                today=today,
-                **form.cleaned_data,
-            )
-        except office.OfficeError as e:
-            form.add_error(None, str(e))
-        else:
-            return redirect("registers:office_leave_detail", leave_id=request_.pk)
-    context.update(form=form, requests=office.leave_requests(request.access))
+    context, done = _record_for_chosen_pupil(
+        request,
+        timezone.localdate(),
+        LeaveRequestForm,
+        office.record_leave_request,
+        "registers:office_leave_detail",
+        "leave_id",
+    )
+    if done:
+        return done
+    context.update(requests=office.leave_requests(request.access))
     return _render(request, "registers/office/leave.html", context)
 
 
