@@ -72,6 +72,12 @@ class Access:
         """Schools where the user decides leave-of-absence requests: the headteacher (or a trust lead)."""
         return self._schools_with({Role.Kind.HEADTEACHER})
 
+    @cached_property
+    def review_school_ids(self) -> set[int]:
+        """Schools where the user approves or dismisses the engine's proposals and prints letters: the designated
+        attendance lead and the headteacher (or a trust lead)."""
+        return self._schools_with({Role.Kind.ATTENDANCE_LEAD, Role.Kind.HEADTEACHER})
+
     def sees_pastoral_notes(self, pupil) -> bool:
         """Contact notes and concerns raised to the DSL: for the office and DSLs of the pupil's schools, trust leads."""
         if self.is_trust_lead:

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from interventions.models import EvaluationRun, Proposal
 from schools.models import SchoolDay
 from tests.factories import PupilFactory
 from tests.interventions.test_day1 import school_calendar
@@ -172,9 +173,28 @@ def test_a_bad_date_is_an_error(omega):
         run(omega.urn, "--on", "25/11/2026")
 
 
-def test_commit_is_refused_until_cases_exist(omega):
-    pupil = PupilFactory(school=omega, legal_surname="Able")
+def test_commit_records_the_proposals_and_prints_them(omega):
+    pupil = PupilFactory(school=omega, upn="A000000000001", legal_surname="Able")
     history(omega, pupil, ["/"] * 47 + ["I"] * 3)
 
-    with pytest.raises(CommandError, match="cannot be recorded until pupils' cases exist"):
-        run(omega.urn, "--on", "2026-11-25", "--commit")
+    printed = json.loads(run(omega.urn, "--on", ON.isoformat(), "--json", "--commit"))["proposals"]
+
+    assert [(p["upn"], p["rule"], p["letter"]) for p in printed] == [("A000000000001", "omega.lon3", "LON3")]
+    assert proposals(omega) == []  # the pupil is now at stage 2: the next run does not propose it again
+    proposal = Proposal.objects.get(pupil=pupil)
+    assert (proposal.rule, proposal.stage, proposal.case.stage) == ("omega.lon3", 2, 2)
+    assert proposal.evidence["attendance_pct"] == "94.0"
+    assert len(proposal.evidence["sessions"]) == 3
+
+
+def test_committing_the_same_day_twice_records_nothing_new(omega):
+    pupil = PupilFactory(school=omega, legal_surname="Able")
+    history(omega, pupil, ["/"] * 47 + ["I"] * 3)
+    run(omega.urn, "--on", ON.isoformat(), "--commit")
+
+    err = StringIO()
+    call_command("evaluate", omega.urn, "--on", ON.isoformat(), "--commit", stdout=StringIO(), stderr=err)
+
+    assert "already evaluated on 2026-11-25" in err.getvalue()
+    assert Proposal.objects.filter(pupil=pupil).count() == 1
+    assert EvaluationRun.objects.filter(school=omega, on=ON).count() == 1
