@@ -177,6 +177,8 @@ REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# The queue tasks go to and workers read; workers of separate installations sharing one Redis need their own.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -188,6 +190,11 @@ CELERY_BEAT_SCHEDULE = {
     "convert-overdue-n-marks": {
         "task": "registers.tasks.convert_overdue_n_marks_everywhere",
         "schedule": crontab(hour=19, minute=30),
+    },
+    # After the evening's N -> O conversion, so the penalty-notice window counts the codes as they now stand.
+    "evaluate-graduated-response": {
+        "task": "interventions.tasks.evaluate_every_school",
+        "schedule": crontab(hour=20, minute=30, day_of_week="mon-fri"),
     },
     # After the morning registers close, before the 11:00 calls are due.
     "follow-up-tasks": {
