@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
+from interventions.engine import commit_school
 from registers.models import Mark
 
 from . import synthetic
@@ -285,7 +286,18 @@ def _load_trust(
         count = synthetic.copy_marks(rows, recorded_at=recorded_at, reason="Demo data")
         marks += count
         progress(f"  {school.name}: {count:,} marks ({time.monotonic() - started:.1f}s)")
+        _evaluate(school, until, progress)
     return len(pupils), marks
+
+
+def _evaluate(school: School, until: dt.date, progress: Progress) -> None:
+    """The graduated response's run on the last school day with marks, so the review screen has proposals."""
+    last = SchoolDay.objects.for_trust(school.trust).filter(school=school, date__lte=until).order_by("-date").first()
+    if last is None:
+        return
+    run = commit_school(school, last.date)
+    if run is not None:
+        progress(f"  {school.name}: {run.proposals:,} proposals awaiting review from the run on {last.date}")
 
 
 def _create_school(trust: Trust, spec: DemoSchool) -> School:
@@ -348,7 +360,8 @@ def delete_demo_trusts(progress: Progress = print) -> None:
     # trusts goes too (event tables have a `trust` column like the rows they record).
     with transaction.atomic(), pgtrigger.ignore():
         marks, _ = Mark.objects.filter(trust__in=trusts).delete()
-        get_user_model().objects.filter(membership__trust__in=trusts).delete()
+        # Users go last: what they decided and recorded (proposals, letters, policy versions) points at them.
+        user_ids = list(get_user_model().objects.filter(membership__trust__in=trusts).values_list("pk", flat=True))
         remaining = [model for model in apps.get_models() if _belongs_to_trust(model)]
         for _ in range(len(remaining)):
             blocked = []
@@ -361,6 +374,7 @@ def delete_demo_trusts(progress: Progress = print) -> None:
             remaining = blocked
             if not remaining:
                 break
+        get_user_model().objects.filter(pk__in=user_ids).delete()
         trusts.delete()
     progress(f"Deleted the demo trusts ({names}), their {marks:,} marks and everything else of theirs.")
 

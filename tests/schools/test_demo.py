@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
 
+from interventions.models import EvaluationRun, Proposal
 from registers import codes as C
 from registers.models import Mark
 from registers.statistics import count_codes
@@ -138,6 +139,27 @@ def test_a_demo_username_taken_by_someone_else_stops_the_load(db):
     with pytest.raises(CommandError, match="officer"):
         load()
     assert not Trust.objects.filter(slug="omega").exists()
+
+
+def test_the_demo_leaves_proposals_awaiting_review_from_the_last_school_days_run(small_demo):
+    runs = EvaluationRun.objects.all_trusts()
+    assert sorted(runs.values_list("on", flat=True).distinct()) == [UNTIL]
+    assert runs.count() == School.objects.all_trusts().count()
+    assert Proposal.objects.all_trusts().filter(status=Proposal.Status.PROPOSED).exists()
+    assert "proposals awaiting review from the run on 2026-11-20" in small_demo
+
+
+def test_reset_works_after_staff_have_decided_proposals(small_demo):
+    proposal = Proposal.objects.all_trusts().first()
+    proposal.status, proposal.decided_by = (
+        Proposal.Status.APPROVED,
+        get_user_model().objects.get(username="head.primary"),
+    )
+    proposal.save()
+
+    load("--reset")
+
+    assert Proposal.objects.all_trusts().filter(status=Proposal.Status.APPROVED).count() == 0
 
 
 def test_siblings_share_their_parents_contact_rows(small_demo):
