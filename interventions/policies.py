@@ -62,6 +62,7 @@ def in_force(school: School) -> tuple[PolicyVersion, Policy]:
 def save_draft(trust: Trust, document: Mapping[str, object], user, note: str = "") -> PolicyVersion:
     """A new draft version of the trust's policy; PolicyError (nothing saved) when the document is not valid."""
     policy_from_data(document)
+    trust_version(trust)  # the version in force exists first, so a draft is never taken for it
     return _new_version(trust, None, dict(document), user, note, adopt=False)
 
 

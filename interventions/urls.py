@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import review_views, views
 
 app_name = "interventions"
 urlpatterns = [
@@ -12,4 +12,13 @@ urlpatterns = [
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/<int:task_id>/complete/", views.complete_task, name="complete_task"),
     path("tasks/<int:task_id>/reassign/", views.reassign_task, name="reassign_task"),
+    path("review/", review_views.review, name="review"),
+    path("review/approve/", review_views.approve, name="review_approve"),
+    path("review/dismiss/", review_views.dismiss, name="review_dismiss"),
+    path("cases/<int:pupil_id>/", review_views.case, name="case"),
+    path("cases/<int:pupil_id>/notices/", review_views.record_notice, name="record_notice"),
+    path("family/<int:pupil_id>/", review_views.family, name="family"),
+    path("meetings/<int:meeting_id>/held/", review_views.meeting_held, name="meeting_held"),
+    path("meetings/<int:meeting_id>/cancel/", review_views.meeting_cancel, name="meeting_cancel"),
+    path("notices/<int:notice_id>/status/", review_views.notice_status, name="notice_status"),
 ]

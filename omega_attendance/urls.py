@@ -11,6 +11,8 @@ urlpatterns = [
     path("registers/", include("registers.urls")),
     path("imports/", include("schools.import_urls")),
     path("attendance/", include("interventions.urls")),
+    path("policy/", include("interventions.policy_urls")),
+    path("letters/", include("letters.urls")),
     path("api/", include("omega_attendance.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -18,7 +18,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
@@ -286,6 +286,10 @@ def _load_trust(
         count = synthetic.copy_marks(rows, recorded_at=recorded_at, reason="Demo data")
         marks += count
         progress(f"  {school.name}: {count:,} marks ({time.monotonic() - started:.1f}s)")
+    with connection.cursor() as cursor:
+        # Fresh planner statistics for the bulk-loaded tables: without them the engine's queries choose bad plans.
+        cursor.execute("ANALYZE")
+    for school in schools.values():
         _evaluate(school, until, progress)
     return len(pupils), marks
 

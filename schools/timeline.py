@@ -1,4 +1,5 @@
-"""A pupil's story: marks and their corrections, absence reports, leave requests, calls and visits, and tasks.
+"""A pupil's story: marks and their corrections, absence reports, leave requests, calls and visits, tasks, and
+letters sent.
 
 Every source is read by one query (with the people it names), bounded to its latest PER_KIND entries, and the results
 are merged newest first into plain TimelineEntry values. Older entries are reached page by page through a cursor: the
@@ -8,6 +9,7 @@ one transaction, and every one of their history events carries that transaction'
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -15,9 +17,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from interventions.models import ContactAttempt, Task
+from letters.defaults import describe
+from letters.models import Letter
 from registers import codes as C
 from registers.history import history_for_pupil
 from registers.models import AbsenceReport, LeaveRequest
@@ -34,6 +39,7 @@ class Kind(models.TextChoices):
     LEAVE = "leave", "Leave requests"
     CONTACT = "contact", "Calls and visits"
     TASKS = "tasks", "Tasks"
+    LETTERS = "letters", "Letters"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class TimelineEntry:
     title: str
     detail: str
     who: str  # the member of staff who did it; "" when no one is recorded (imports, rules, nightly tasks)
+    link: str = ""  # a page or file the entry opens (a letter's stored copy), "" for none
+    link_label: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -242,6 +250,19 @@ def _task_set(task: Task, users: Users) -> TimelineEntry:
     )
 
 
+def _letter(letter: Letter, users: Users) -> TimelineEntry:
+    language = f"In {letter.language}" if letter.language != "English" else ""
+    return TimelineEntry(
+        letter.created_at,
+        Kind.LETTERS,
+        f"Letter {describe(letter.code)}",
+        _sentences(f"{letter.get_delivery_display()} to {letter.addressee}", language, letter.batch.title),
+        _name(letter.batch.created_by),
+        link=reverse("letters:letter_pdf", args=[letter.pk]) if letter.rendered_at else "",
+        link_label="Open the letter as sent",
+    )
+
+
 def _task_closed(task: Task, users: Users) -> TimelineEntry:
     verb = "cancelled" if task.status == Task.Status.CANCELLED else "done"
     return TimelineEntry(
@@ -291,6 +312,16 @@ def _leave(pupil: Pupil) -> QuerySet:
 
 def _tasks(pupil: Pupil) -> QuerySet:
     return Task.objects.for_trust(pupil.trust_id).filter(pupil=pupil)
+
+
+def _letters(pupil: Pupil) -> QuerySet:
+    # The stored PDFs are not read: the entry links to them.
+    return (
+        Letter.objects.for_trust(pupil.trust_id)
+        .filter(pupil=pupil)
+        .select_related("batch__created_by")
+        .defer("pdf", "figures", "batch__pdf")
+    )
 
 
 # In rank order: where two entries happened at the same moment, the later source in this list is shown first.
@@ -345,6 +376,7 @@ SOURCES = (
         lambda p: _tasks(p).exclude(status=Task.Status.OPEN).select_related("completed_by"),
         _task_closed,
     ),
+    Source("letter", Kind.LETTERS, "created_at", "pk", _letters, _letter),
 )
 RANK = {source.name: rank for rank, source in enumerate(SOURCES)}
 
@@ -392,4 +424,7 @@ def timeline_for(
                 row.note = ""
     users = users_named_in(row for _, source, row in rows if source.name == "mark")
     entries = [source.entry(row, users) for _, source, row in rows]
+    if not pastoral:
+        # A letter's copy holds the family's address: it opens for the office, DSLs and leaders (letters.views).
+        entries = [dataclasses.replace(e, link="", link_label="") if e.kind == Kind.LETTERS else e for e in entries]
     return Timeline(entries=entries, kind=kind, older=older, paged=before is not None)

@@ -10,7 +10,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
-from interventions.models import Task
+from interventions.models import Case, Meeting, PenaltyNotice, Task
+from interventions.policies import save_draft
+from interventions.policy_data import policy_to_data
+from interventions.thresholds import omega
+from letters.models import Letter, LetterBatch, LetterTemplate
 from registers.models import AbsenceReport, LeaveRequest, Mark
 from schools.models import ImportJob
 from tests.factories import MarkFactory, PupilContactFactory
@@ -43,6 +47,24 @@ OBJECTS = {
     "interventions:record_attempt": lambda a: {"pupil_id": a["pupil"].pk},
     "interventions:complete_task": lambda a: {"task_id": a["task"].pk},
     "interventions:reassign_task": lambda a: {"task_id": a["task"].pk},
+    "interventions:case": lambda a: {"pupil_id": a["pupil"].pk},
+    "interventions:family": lambda a: {"pupil_id": a["pupil"].pk},
+    "interventions:record_notice": lambda a: {"pupil_id": a["pupil"].pk},
+    "interventions:notice_status": lambda a: {"notice_id": a["notice"].pk},
+    "interventions:meeting_held": lambda a: {"meeting_id": a["meeting"].pk},
+    "interventions:meeting_cancel": lambda a: {"meeting_id": a["meeting"].pk},
+    "letters:batch": lambda a: {"batch_id": a["letter"].batch_id},
+    "letters:batch_pdf": lambda a: {"batch_id": a["letter"].batch_id},
+    "letters:batch_retry": lambda a: {"batch_id": a["letter"].batch_id},
+    "letters:letter_pdf": lambda a: {"letter_id": a["letter"].pk},
+    # Trust A alone has wording in Urdu: another trust has no such letter to open.
+    "letters:template": lambda a: {"code": "LON2", "language": "Urdu"},
+    "letters:template_preview": lambda a: {"code": "LON2", "language": "Urdu"},
+    "policy:version": lambda a: {"version_id": a["policy_draft"].pk},
+    "policy:simulate": lambda a: {"version_id": a["policy_draft"].pk},
+    "policy:simulate_school": lambda a: {"version_id": a["policy_draft"].pk, "school_id": a["school"].pk},
+    "policy:adopt": lambda a: {"version_id": a["policy_draft"].pk},
+    "policy:adapt": lambda a: {"school_id": a["school"].pk},
 }
 # Routes outside the product's tenant data: the admin site (superusers only) and the public API schema and docs.
 OUTSIDE = ("admin:",)
@@ -71,6 +93,35 @@ def _object_routes():
 def _list_routes():
     names = {name for name, p in _routes() if not _takes_object(p) and not name.startswith(OUTSIDE)}
     return sorted(names - {"login", "logout", "api:api-root", "api-schema", "api-docs"})
+
+
+def _letter_of(school, pupil, contact):
+    """A rendered letter in a finished batch, and the trust's own wording of LON2 in Urdu."""
+    LetterTemplate.objects.create(trust=school.trust, code="LON2", language="Urdu", title="LON2", body="Urdu wording")
+    batch = LetterBatch.objects.create(
+        trust=school.trust, school=school, title="Trust A's letters", status="done", total=1, rendered=1, pdf=b"%PDF"
+    )
+    return Letter.objects.create(
+        trust=school.trust, school=school, batch=batch, pupil=pupil, contact=contact, code="LON2", pdf=b"%PDF-1.7"
+    )
+
+
+def _case_of(school, pupil, contact):
+    """A planned meeting on the pupil's case, and a penalty notice to the parent."""
+    case = Case.objects.create(trust=school.trust, school=school, pupil=pupil, stage=2)
+    meeting = Meeting.objects.create(
+        trust=school.trust, school=school, case=case, pupil=pupil, kind="attendance_improvement", title="Meeting"
+    )
+    notice = PenaltyNotice.objects.create(
+        trust=school.trust,
+        school=school,
+        pupil=pupil,
+        contact=contact,
+        kind=PenaltyNotice.Kind.PENALTY_NOTICE,
+        reason=PenaltyNotice.Reason.IRREGULAR_ATTENDANCE,
+        issued_on=dt.date(2026, 9, 7),
+    )
+    return meeting, notice
 
 
 @pytest.fixture
@@ -116,7 +167,14 @@ def trust_a_rows(school_a, pupil_a, lead):
         last_day=dt.date(2026, 9, 8),
         requested_on=dt.date(2026, 9, 1),
     )
+    policy_draft = save_draft(school_a.trust, policy_to_data(omega()), lead, note="Trust A's draft")
+    letter = _letter_of(school_a, pupil_a, contact)
+    meeting, notice = _case_of(school_a, pupil_a, contact)
     return {
+        "meeting": meeting,
+        "notice": notice,
+        "policy_draft": policy_draft,
+        "letter": letter,
         "school": school_a,
         "pupil": pupil_a,
         "contact": contact,

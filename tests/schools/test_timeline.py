@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from interventions.models import ContactAttempt, Task
+from letters.models import Letter, LetterBatch
 from registers.models import AbsenceReport, LeaveRequest, Mark
 from registers.services import MarkInput, upsert_marks
 from schools.models import Role
@@ -290,7 +291,7 @@ def test_a_kind_with_nothing_yet_says_so(client, head, morning):
     assert "No tasks for Ann Able yet." in _timeline_html(client, head, morning, "?kind=tasks")
 
 
-@pytest.mark.parametrize("query", ["?kind=letters", "?before=yesterday", "?before=2026-11-20T09:00:00~nonsense~1"])
+@pytest.mark.parametrize("query", ["?kind=nonsense", "?before=yesterday", "?before=2026-11-20T09:00:00~nonsense~1"])
 def test_a_filter_or_place_that_is_not_understood_is_ignored(client, head, morning, query):
     assert len(_rows(_timeline_html(client, head, morning, query))) == 11
 
@@ -439,3 +440,52 @@ def test_a_teacher_does_not_see_concerns_raised_to_the_dsl_or_notes_of_calls(
     assert "Dad sounded drunk" in as_head and "Grandma answered" in as_head
     assert "Dad sounded drunk" not in as_teacher and "Concern raised" not in as_teacher
     assert "Grandma answered" not in as_teacher and "No answer" in as_teacher
+
+
+# --- Letters ----------------------------------------------------------------------------------------------------------
+
+
+def _letter(school, pupil, at, by, *, rendered=True, **fields):
+    batch = LetterBatch.objects.create(
+        trust=school.trust, school=school, title="Approved on Monday", created_by=by, status="done", total=1
+    )
+    values = {"code": "LON3", "addressee": "Mary Able", "delivery": Letter.Delivery.POST, "language": "English"}
+    letter = Letter.objects.create(
+        trust=school.trust,
+        school=school,
+        batch=batch,
+        pupil=pupil,
+        contact=ContactFactory(trust=school.trust, name="Mary Able"),
+        pdf=b"%PDF-1.7" if rendered else None,
+        rendered_at=at if rendered else None,
+        **(values | fields),
+    )
+    Letter.objects.filter(pk=letter.pk).update(created_at=at)
+    return letter
+
+
+def test_each_letter_sent_shows_its_code_title_delivery_addressee_and_a_link_to_its_copy(
+    client, head, school_a, pupil_a
+):
+    head.first_name, head.last_name = "Hana", "Head"
+    head.save()
+    letter = _letter(school_a, pupil_a, _at(14), head)
+    _letter(school_a, pupil_a, _at(15), head, code="WEEKLY", addressee="Jan Nowak", language="Polish", rendered=False)
+
+    section = _timeline_html(client, head, pupil_a, "?kind=letters")
+
+    assert _rows(section) == [
+        "Monday 16 November 2026 15:00 Letter WEEKLY – Weekly attendance: attended X out of a possible Y sessions "
+        "Post to Jan Nowak · In Polish · Approved on Monday Hana Head",
+        "Monday 16 November 2026 14:00 Letter LON3 – Below 95%: invitation to an Attendance Improvement Meeting "
+        "Post to Mary Able · Approved on Monday Open the letter as sent Hana Head",
+    ]
+    link = reverse("letters:letter_pdf", args=[letter.pk])
+    assert f'<a href="{link}" target="_blank" rel="noopener">Open the letter as sent</a>' in section
+    assert section.count("Open the letter as sent") == 1, "a letter not yet rendered has no copy to open"
+
+
+def test_a_teacher_sees_a_letter_was_sent_but_no_link_to_the_familys_copy(client, teacher, head, school_a, pupil_a):
+    _letter(school_a, pupil_a, _at(14), head)
+    section = _timeline_html(client, teacher, pupil_a)
+    assert "Letter LON3" in section and "Open the letter as sent" not in section
