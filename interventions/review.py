@@ -124,19 +124,27 @@ def approve(proposals: Iterable[Proposal], user, *, on: dt.date | None = None) -
         result.approved = list(
             Proposal.objects.filter(pk__in=claimed).select_related("trust", "school", "case", "pupil").order_by("pk")
         )
-        letters: dict[School, list[LetterRequest]] = defaultdict(list)
+        # Letters are grouped by school and evaluation day: each letter shows the figures as on the day its proposal
+        # was made, the same figures the review screen showed.
+        letters: dict[tuple[School, dt.date], list[LetterRequest]] = defaultdict(list)
         for proposal in result.approved:
             for i, action in enumerate(proposal.actions):
                 kind = action["kind"]
                 if kind == ActionKind.LETTER:
-                    letters[proposal.school].append(LetterRequest(proposal.pupil, action["code"], proposal))
+                    key = (proposal.school, proposal.evaluated_on)
+                    letters[key].append(LetterRequest(proposal.pupil, action["code"], proposal))
                 elif kind == ActionKind.MEETING:
                     result.meetings.append(_plan_meeting(proposal, action))
                 else:
                     result.tasks.append(_make_task(proposal, i, action, on, now))
-        for school, requests in sorted(letters.items(), key=lambda item: item[0].name):
-            title = f"Approved on {on:%-d %B %Y}: {len(requests)} letter{pluralize(len(requests))}"
-            result.batches.append(start_batch(school=school, user=user, title=title, requests=requests, on=on))
+        for (school, evaluated_on), requests in sorted(letters.items(), key=lambda item: (item[0][0].name, item[0][1])):
+            title = (
+                f"Approved on {on:%-d %B %Y}: {len(requests)} letter{pluralize(len(requests))}, "
+                f"figures as on {evaluated_on:%-d %B %Y}"
+            )
+            result.batches.append(
+                start_batch(school=school, user=user, title=title, requests=requests, on=evaluated_on)
+            )
             result.letters += len(requests)
     return result
 

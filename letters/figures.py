@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from interventions.facts import half_term_of, recent_school_weeks
 from interventions.models import Meeting, PenaltyNotice
@@ -99,8 +100,9 @@ class FiguresBook:
             "parent_name": parent_name,
             "school_name": self.school.name,
             "headteacher": self.school.headteacher_name or phrases(language).headteacher,
-            "date": day(self.on),
+            "date": day(timezone.localdate()),  # the day the letter is made, which may be after the figures' day
             "since": day(self.since),
+            "figures_to": day(self.on),
             "attended_sessions": year.attended,
             "possible_sessions": year.possible,
             "absent_sessions": year.absent,

@@ -71,7 +71,7 @@ class LetterContent:
         """The figures box, worded in the letter's language."""
         f, p = self.figures, self.phrases
         lines = {
-            "heading": p.panel_heading.format(since=f["since"], date=f["date"]),
+            "heading": p.panel_heading.format(since=f["since"], date=f.get("figures_to", f["date"])),
             "attended": p.attended.format(attended=f["attended_sessions"], possible=f["possible_sessions"]),
             "days_absent": p.days_absent.format(days=f["days_absent"], sessions=f["absent_sessions"]),
             "unauthorised": p.unauthorised.format(sessions=f["unauthorised_sessions"]),

@@ -39,6 +39,7 @@ NAMES: dict[str, Name] = {
     "headteacher": Name('The headteacher\'s name, or "Headteacher" when none is recorded', "Mrs J. Lindley"),
     "date": Name("The date of the letter", "23 November 2026"),
     "since": Name("The first day the school-year figures count from", "2 September 2026"),
+    "figures_to": Name("The last day the figures count (the day the proposal was made)", "20 November 2026"),
     "attended_sessions": Name("Sessions attended this school year (a session is a morning or an afternoon)", 118),
     "possible_sessions": Name("Sessions the pupil could have attended this school year", 124),
     "absent_sessions": Name("Sessions missed this school year, authorised or not", 6),

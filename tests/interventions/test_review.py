@@ -186,6 +186,20 @@ def test_letters_approved_together_at_one_school_go_into_one_batch(school_a, pup
     assert result.summary() == "2 approved: 2 letters in a letter batch."
 
 
+def test_letters_count_the_figures_to_the_day_their_proposal_was_made_and_are_dated_today(
+    school_a, pupil_a, family, reviewer
+):
+    older = proposal_for(pupil_a, school_a, "omega.lon2", on=dt.date(2026, 11, 20))
+    newer = proposal_for(pupil_a, school_a, "omega.lon3")
+
+    result = review.approve([older, newer], reviewer)
+
+    assert len(result.batches) == 2  # one per evaluation day, so each letter matches the figures its leader saw
+    figures = {(letter.code, letter.figures["figures_to"], letter.figures["date"]) for letter in Letter.objects.all()}
+    assert ("LON2", "20 November 2026", "26 November 2026") in figures
+    assert ("LON3", "25 November 2026", "26 November 2026") in figures
+
+
 def test_a_trust_lead_approving_at_two_schools_gets_a_batch_for_each(school_a, pupil_a, family, lead):
     other = SchoolFactory(trust=school_a.trust, name="Other Primary")
     pupil = PupilFactory(school=other)

@@ -1,6 +1,8 @@
 """Approval makes a batch: a letter to each parent with parental responsibility, at their own address and in their
 language, rendered in chunks to PDFs read back here with pypdf; safe to render twice; never sent twice."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -70,12 +72,16 @@ def test_a_trusts_own_translation_is_used_for_a_parent_who_prefers_it(calendar, 
     assert batch.letters.get(contact=mother).language == "Urdu"
 
 
-def test_each_letters_figures_are_frozen_as_on_the_day(calendar, marked, parents, head):
+def test_each_letters_figures_are_frozen_as_on_the_day_and_the_letter_dated_when_made(
+    calendar, marked, parents, head, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 9, 23, 9, tzinfo=dt.UTC))
     batch = _start(calendar, head, [LetterRequest(marked, "LON2")])
     english = batch.letters.get(language="English").figures
     polish = batch.letters.get(language="Polish").figures
-    assert (english["parent_name"], english["days_absent"], english["date"]) == ("John Able", 2.5, "21 September 2026")
-    assert (polish["parent_name"], polish["date"]) == ("Maria Nowak", "21 września 2026")
+    assert (english["parent_name"], english["days_absent"]) == ("John Able", 2.5)
+    assert (english["figures_to"], english["date"]) == ("21 September 2026", "23 September 2026")
+    assert (polish["parent_name"], polish["date"]) == ("Maria Nowak", "23 września 2026")
 
 
 def test_a_pupil_with_no_parent_with_parental_responsibility_is_named_and_gets_no_letter(

@@ -45,22 +45,24 @@ def test_every_listed_name_has_a_value_and_the_values_are_plain_json(calendar, m
     assert json.loads(json.dumps(names)) == names
 
 
-def test_the_letter_names_the_pupil_parent_school_headteacher_and_dates(calendar, marked):
+def test_the_letter_names_the_pupil_parent_school_headteacher_and_dates(calendar, marked, time_machine):
+    time_machine.move_to(dt.datetime(2026, 9, 23, 9, tzinfo=dt.UTC))
     marked.preferred_forename = "Annie"
     names = _names(calendar, marked)
 
     assert names["pupil_forename"] == "Annie" and names["pupil_name"] == "Annie Able"
     assert names["parent_name"] == "Maria Nowak"
     assert (names["school_name"], names["headteacher"]) == ("Alpha Primary", "Mrs J. Lindley")
-    assert (names["date"], names["since"], names["week_start"]) == (
-        "21 September 2026",
+    assert (names["date"], names["since"], names["figures_to"], names["week_start"]) == (
+        "23 September 2026",  # the day the letter is made
         "2 September 2026",  # the first school day of the year, not 1 August
+        "21 September 2026",  # the day the figures are counted to
         "21 September 2026",
     )
 
 
 def test_dates_follow_the_letters_language(calendar, marked):
-    assert _names(calendar, marked, language="Polish")["date"] == "21 września 2026"
+    assert _names(calendar, marked, language="Polish")["figures_to"] == "21 września 2026"
 
 
 def test_without_a_headteachers_name_the_letter_signs_as_headteacher(calendar, marked):
