@@ -286,7 +286,8 @@ def key_figures(evidence: Mapping[str, object]) -> list[str]:
     if "attendance_pct" in e and "possible" in e:
         out.append(f"{e['attendance_pct']}% attendance ({e['attended']} of {e['possible']} sessions)")
     if "absent" in e:
-        out.append(f"{_days(e['absent'])} days absent")
+        days = _days(e["absent"])
+        out.append(f"{days} day{'' if days == '1' else 's'} absent")
     if "unauthorised" in e:
         out.append(f"{e['unauthorised']} unauthorised session{pluralize(e['unauthorised'])}")
     weeks = f" in {e['weeks']} school weeks" if "weeks" in e else ""

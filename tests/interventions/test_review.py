@@ -378,6 +378,11 @@ def test_the_sessions_that_count_are_read_oldest_first_and_malformed_rows_are_le
     assert review.counting_sessions({}) == []
 
 
+@pytest.mark.parametrize(("absent", "words"), [(2, "1 day absent"), (1, "0.5 days absent"), (6, "3 days absent")])
+def test_days_absent_are_worded_in_the_singular_for_one_day(absent, words):
+    assert words in review.key_figures({"absent": absent})
+
+
 def test_every_figure_but_the_sessions_is_listed_with_a_label():
     details = dict(review.all_figures(LON3_EVIDENCE))
 
