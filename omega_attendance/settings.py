@@ -191,6 +191,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registers.tasks.convert_overdue_n_marks_everywhere",
         "schedule": crontab(hour=19, minute=30),
     },
+    # After the N -> O conversion: the dashboards' summaries recounted from the marks, the safety net behind the
+    # write path that keeps them (bulk loads, changed enrolments, the conversion itself).
+    "refresh-summaries": {
+        "task": "registers.tasks.refresh_summaries_everywhere",
+        "schedule": crontab(hour=19, minute=45),
+    },
     # After the evening's N -> O conversion, so the penalty-notice window counts the codes as they now stand.
     "evaluate-graduated-response": {
         "task": "interventions.tasks.evaluate_every_school",

@@ -228,3 +228,59 @@ class LeaveRequest(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(last_day__gte=models.F("first_day")), name="leave_ends_after_start"),
         ]
+
+
+# --- Summaries for the dashboards (registers.summaries keeps them equal to the marks) --------------------------------
+
+
+class PupilWeek(models.Model):
+    """One pupil's sessions at one school in one school week (from its Monday), counted while on the school's roll.
+
+    The dashboards read these instead of the marks, so a page costs the same in July as in September. The six counts
+    are those of count_annotations; registers.summaries rewrites a pupil's weeks whenever their marks change.
+    """
+
+    trust = models.ForeignKey(Trust, on_delete=models.CASCADE)
+    school = models.ForeignKey(School, on_delete=models.CASCADE)
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="weeks")
+    week = models.DateField(help_text="The Monday of the school week")
+    academic_year = models.PositiveSmallIntegerField()
+    possible = models.PositiveSmallIntegerField(default=0)
+    present = models.PositiveSmallIntegerField(default=0)
+    approved_activity = models.PositiveSmallIntegerField(default=0)
+    authorised = models.PositiveSmallIntegerField(default=0)
+    unauthorised = models.PositiveSmallIntegerField(default=0)
+    late = models.PositiveSmallIntegerField(default=0)
+
+    objects = TrustQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pupil", "school", "week"], name="one_summary_per_pupil_week")]
+        indexes = [
+            models.Index(fields=["school", "academic_year", "week"], name="pupilweek_school_year"),
+            models.Index(fields=["trust", "academic_year"], name="pupilweek_trust_year"),
+        ]
+
+
+class DayCodeCount(models.Model):
+    """How many sessions a school coded with each code on one day, per year group and session (AM/PM), counted while
+    on roll: reasons for absence, the coding summary, and trends by day and weekday."""
+
+    trust = models.ForeignKey(Trust, on_delete=models.CASCADE)
+    school = models.ForeignKey(School, on_delete=models.CASCADE)
+    date = models.DateField()
+    academic_year = models.PositiveSmallIntegerField()
+    year_group = models.CharField(max_length=4, help_text="The pupils' year group as it stands now")
+    session = models.CharField(max_length=2, choices=Mark.Session.choices)
+    code = models.CharField(max_length=2)
+    sessions = models.PositiveIntegerField()
+
+    objects = TrustQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "date", "year_group", "session", "code"], name="one_count_per_school_day_code"
+            )
+        ]
+        indexes = [models.Index(fields=["school", "academic_year", "date"], name="daycode_school_year")]

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from schools.models import School
 
+from . import summaries
 from .codes import LATE
 from .models import Mark
 
 BATCH = 5000
+WHOLE_SCHOOL_AFTER = 100  # pupils touched by one write, beyond which the summaries are recounted for the school
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ def upsert_marks(
     """
     result = UpsertResult()
     now = timezone.now()
+    touched_pupils: set[int] = set()
+    touched_dates: set[dt.date] = set()
     # Check foreign keys per statement: deferred to COMMIT, the history trigger's exception blocks make PostgreSQL
     # rescan the queued checks on every row, and a large import slows down quadratically.
     with connection.cursor() as cursor:
@@ -115,6 +119,9 @@ def upsert_marks(
                     reason,
                 )
                 changed.append(current)
+        for mark in (*new, *changed):
+            touched_pupils.add(mark.pupil_id)
+            touched_dates.add(mark.date)
         Mark.objects.bulk_create(new)
         Mark.objects.bulk_update(
             changed,
@@ -124,6 +131,11 @@ def upsert_marks(
         result.corrected += len(changed)
         if on_progress:
             on_progress(start + len(batch))
+    if touched_dates:
+        # The dashboards' summaries change with the marks, in the same transaction. Past a class or two, recounting
+        # the whole school's weeks is cheaper than naming every pupil.
+        pupils = touched_pupils if len(touched_pupils) <= WHOLE_SCHOOL_AFTER else None
+        summaries.refresh(school, min(touched_dates), max(touched_dates), pupils)
     return result
 
 

@@ -1,4 +1,4 @@
-"""Celery tasks of the registers app: the nightly change of overdue N marks to O."""
+"""Celery tasks of the registers app: the nightly change of overdue N marks to O, and the dashboards' summaries."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from schools.models import School
 
+from . import summaries
 from .office import convert_overdue_n
 
 
@@ -38,4 +39,24 @@ def convert_overdue_n_marks_everywhere() -> int:
         transaction.on_commit(
             lambda trust_id=trust_id, school_id=school_id: convert_overdue_n_marks.delay(trust_id, school_id, today)
         )
+    return len(schools)
+
+
+@shared_task(acks_late=True)
+def refresh_summaries(trust_id: int, school_id: int, today_iso: str) -> int:
+    """Recount one school's dashboard summaries for the year to date; safe to repeat (the rows are rewritten)."""
+    school = School.objects.filter(trust_id=trust_id, pk=school_id).select_related("trust").first()
+    if school is None:
+        return 0
+    return summaries.refresh_year(school, dt.date.fromisoformat(today_iso))
+
+
+@shared_task(acks_late=True)
+def refresh_summaries_everywhere() -> int:
+    """The nightly safety net for the summaries: one task per school; returns how many were queued."""
+    today = timezone.localdate().isoformat()
+    # Every trust's schools: the sweep only enqueues, and each task is scoped to one trust's school.
+    schools = list(School.objects.all_trusts().order_by("pk").values_list("trust_id", "pk"))
+    for trust_id, school_id in schools:
+        transaction.on_commit(lambda t=trust_id, s=school_id: refresh_summaries.delay(t, s, today))
     return len(schools)

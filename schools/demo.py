@@ -23,6 +23,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from interventions.engine import commit_school
+from registers import summaries
 from registers.models import Mark
 
 from . import synthetic
@@ -286,6 +287,8 @@ def _load_trust(
         count = synthetic.copy_marks(rows, recorded_at=recorded_at, reason="Demo data")
         marks += count
         progress(f"  {school.name}: {count:,} marks ({time.monotonic() - started:.1f}s)")
+    for school in schools.values():
+        summaries.refresh(school, since, until)  # marks copied in bulk bypass the write path that keeps them
     with connection.cursor() as cursor:
         # Fresh planner statistics for the bulk-loaded tables: without them the engine's queries choose bad plans.
         cursor.execute("ANALYZE")

@@ -1,0 +1,92 @@
+"""Keeping the dashboards' summary tables (PupilWeek, DayCodeCount) equal to the marks.
+
+`refresh(school, start, end)` recounts every school week touching [start, end] from the marks in SQL: the rows of
+those weeks are deleted and written again in one transaction, so a summary is never half old, half new. The register
+write path (registers.services.upsert_marks) refreshes the weeks and pupils it touched before it commits; the nightly
+task refreshes each school's year to date as a safety net (N marks turned to O, enrolments changed, bulk loads).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+from django.db import transaction
+from django.db.models import Count, DateField, F
+from django.db.models.functions import TruncWeek
+
+from schools.calendar import academic_year, week_of
+from schools.models import School
+
+from .models import COUNT_FIELDS, DayCodeCount, Mark, PupilWeek, count_annotations
+
+
+def refresh(school: School, start: dt.date, end: dt.date, pupil_ids: Collection[int] | None = None) -> int:
+    """Recount the school's summaries for the weeks touching [start, end]; returns the pupil-week rows written.
+
+    With `pupil_ids`, only those pupils' weeks are recounted (a register or a correction); the day counts are always
+    recounted for the whole school on the days in range, since they add up every pupil.
+    """
+    first, last = week_of(start), week_of(end) + dt.timedelta(days=6)
+    marks = Mark.objects.for_trust(school.trust).at_school(school).between(first, last).while_enrolled()
+    weeks = PupilWeek.objects.for_trust(school.trust).filter(school=school, week__range=(first, last))
+    if pupil_ids is not None:
+        marks, weeks = marks.filter(pupil__in=list(pupil_ids)), weeks.filter(pupil__in=list(pupil_ids))
+    with transaction.atomic():
+        weeks.delete()
+        rows = (
+            marks.order_by()
+            .annotate(week=TruncWeek("date", output_field=DateField()))
+            .values("pupil", "week")
+            .annotate(**count_annotations())
+        )
+        written = PupilWeek.objects.bulk_create(
+            [
+                PupilWeek(
+                    trust=school.trust,
+                    school=school,
+                    pupil_id=row["pupil"],
+                    week=row["week"],
+                    academic_year=academic_year(row["week"]),
+                    **{f: row[f] for f in COUNT_FIELDS},
+                )
+                for row in rows
+            ],
+            batch_size=2000,
+        )
+        _refresh_days(school, start if pupil_ids is not None else first, end if pupil_ids is not None else last)
+    return len(written)
+
+
+def _refresh_days(school: School, first: dt.date, last: dt.date) -> None:
+    DayCodeCount.objects.for_trust(school.trust).filter(school=school, date__range=(first, last)).delete()
+    rows = (
+        Mark.objects.for_trust(school.trust)
+        .at_school(school)
+        .between(first, last)
+        .while_enrolled()
+        .order_by()
+        .values("date", "session", "code", year=F("pupil__year_group"))
+        .annotate(sessions=Count("pk"))
+    )
+    DayCodeCount.objects.bulk_create(
+        [
+            DayCodeCount(
+                trust=school.trust,
+                school=school,
+                date=row["date"],
+                academic_year=academic_year(row["date"]),
+                year_group=row["year"] or "",
+                session=row["session"],
+                code=row["code"],
+                sessions=row["sessions"],
+            )
+            for row in rows
+        ],
+        batch_size=2000,
+    )
+
+
+def refresh_year(school: School, on: dt.date) -> int:
+    """Recount the school's whole academic year up to `on` (the nightly safety net, and after a bulk load)."""
+    return refresh(school, dt.date(academic_year(on), 8, 1), on)
