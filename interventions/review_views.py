@@ -219,6 +219,17 @@ def review(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/review.html", _review_context(request, school))
 
 
+@member_required
+@require_GET
+def proposal_sessions(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """The sessions that count for one proposal, loaded when the review screen's evidence is opened."""
+    readers = request.access.review_school_ids | request.access.office_school_ids
+    proposal = Proposal.objects.for_trust(request.trust).filter(pk=proposal_id, school_id__in=readers).first()
+    if proposal is None:
+        raise Http404("No such proposal")
+    return render(request, "interventions/review_sessions.html", {"row": review_service.review_row(proposal)})
+
+
 def _chosen(request: HttpRequest) -> tuple[list[Proposal], str | None]:
     """The proposals the form names (the one row's button, else the ticked boxes) and that row's id, if one.
 

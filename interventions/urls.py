@@ -15,6 +15,7 @@ urlpatterns = [
     path("review/", review_views.review, name="review"),
     path("review/approve/", review_views.approve, name="review_approve"),
     path("review/dismiss/", review_views.dismiss, name="review_dismiss"),
+    path("review/proposals/<int:proposal_id>/sessions/", review_views.proposal_sessions, name="proposal_sessions"),
     path("cases/<int:pupil_id>/", review_views.case, name="case"),
     path("cases/<int:pupil_id>/notices/", review_views.record_notice, name="record_notice"),
     path("family/<int:pupil_id>/", review_views.family, name="family"),

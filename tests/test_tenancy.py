@@ -10,8 +10,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
-from interventions.models import Case, Meeting, PenaltyNotice, Task
-from interventions.policies import save_draft
+from interventions.models import Case, Meeting, PenaltyNotice, Proposal, Task
+from interventions.policies import save_draft, trust_version
 from interventions.policy_data import policy_to_data
 from interventions.thresholds import omega
 from letters.models import Letter, LetterBatch, LetterTemplate
@@ -48,6 +48,7 @@ OBJECTS = {
     "interventions:complete_task": lambda a: {"task_id": a["task"].pk},
     "interventions:reassign_task": lambda a: {"task_id": a["task"].pk},
     "interventions:case": lambda a: {"pupil_id": a["pupil"].pk},
+    "interventions:proposal_sessions": lambda a: {"proposal_id": a["proposal"].pk},
     "interventions:family": lambda a: {"pupil_id": a["pupil"].pk},
     "interventions:record_notice": lambda a: {"pupil_id": a["pupil"].pk},
     "interventions:notice_status": lambda a: {"notice_id": a["notice"].pk},
@@ -124,6 +125,23 @@ def _case_of(school, pupil, contact):
     return meeting, notice
 
 
+def _proposal_of(meeting):
+    """A proposal awaiting review on the meeting's case."""
+    return Proposal.objects.create(
+        trust=meeting.trust,
+        school=meeting.school,
+        case=meeting.case,
+        pupil=meeting.pupil,
+        policy_version=trust_version(meeting.trust),
+        evaluated_on=dt.date(2026, 9, 7),
+        rule="omega.lon3",
+        rule_kind="attendance_below",
+        category=Proposal.Category.MEETING,
+        actions=[],
+        evidence={"sessions": [["2026-09-07", "AM", "O"]]},
+    )
+
+
 @pytest.fixture
 def trust_a_rows(school_a, pupil_a, lead):
     contact = PupilContactFactory(pupil=pupil_a).contact
@@ -171,6 +189,7 @@ def trust_a_rows(school_a, pupil_a, lead):
     letter = _letter_of(school_a, pupil_a, contact)
     meeting, notice = _case_of(school_a, pupil_a, contact)
     return {
+        "proposal": _proposal_of(meeting),
         "meeting": meeting,
         "notice": notice,
         "policy_draft": policy_draft,

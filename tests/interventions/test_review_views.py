@@ -82,8 +82,9 @@ def test_each_row_shows_the_pupil_the_rule_the_key_figures_and_the_evidence(sign
     assert "94.0% attendance (141 of 150 sessions)" in html and "4.5 days absent" in html
     assert "3 unauthorised sessions" in html
     assert "Omega graduated response, version 1" in html
-    assert "<summary>Evidence" in html and "The 3 sessions that count" in html
-    assert "<td>Mon 2 Nov 2026</td><td>PM</td>" in html
+    assert "<summary>Evidence" in html and "3 sessions count: " in html
+    sessions = signed_in.get(reverse("interventions:proposal_sessions", args=[proposal.pk])).content.decode()
+    assert "<td>Mon 2 Nov 2026</td><td>PM</td>" in sessions
     assert "Plan the Attendance Improvement Meeting" in html
     assert f'name="proposal" value="{proposal.pk}"' in html
     assert f'name="reason_{proposal.pk}"' in html
@@ -243,7 +244,7 @@ def test_the_nightly_runs_proposals_are_reviewed_and_approved_end_to_end(signed_
     html = signed_in.get(REVIEW).content.decode()
     [proposal] = Proposal.objects.filter(pupil=pupil)
     assert "Dee, Dana" in html and "Below 95%" in html
-    assert "94.0% attendance (47 of 50 sessions)" in html and "The 3 sessions that count" in html
+    assert "94.0% attendance (47 of 50 sessions)" in html and "3 sessions count: " in html
 
     signed_in.post(APPROVE, {"proposal": [proposal.pk], "school": school_a.pk})
 
@@ -259,3 +260,24 @@ def test_another_trusts_head_cannot_decide_this_trusts_proposals(client, outside
     assert client.post(APPROVE, {"only": proposal.pk}).status_code == 404
     assert client.post(DISMISS, {"only": proposal.pk, f"reason_{proposal.pk}": "Not ours"}).status_code == 404
     assert statuses() == {"omega.lon3": "proposed"}
+
+
+def test_the_review_screen_loads_each_proposals_sessions_when_its_evidence_is_opened(client, school_a, pupil_a):
+    reviewer = reviewer_at(school_a)
+    proposal = proposal_for(pupil_a, school_a, "omega.lon3")
+    client.force_login(reviewer)
+
+    page = client.get(reverse("interventions:review")).content.decode()
+    sessions = client.get(reverse("interventions:proposal_sessions", args=[proposal.pk])).content.decode()
+
+    assert reverse("interventions:proposal_sessions", args=[proposal.pk]) in page
+    assert "Mon 2 Nov 2026" not in page  # the sessions table is not sent until asked for
+    assert "The 3 sessions that count" in sessions and "Mon 2 Nov 2026" in sessions
+
+
+def test_another_schools_lead_cannot_read_a_proposals_sessions(client, school_a, pupil_a):
+    other = SchoolFactory(trust=school_a.trust, name="Other Primary")
+    proposal = proposal_for(pupil_a, school_a, "omega.lon3")
+    client.force_login(reviewer_at(other, "other-lead"))
+
+    assert client.get(reverse("interventions:proposal_sessions", args=[proposal.pk])).status_code == 404
