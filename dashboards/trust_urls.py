@@ -1,5 +1,10 @@
-"""Routes of the trust view."""
+"""Routes of the trust view: every school side by side, and the trust's pupil groups."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import trust_views
+
+urlpatterns = [
+    path("trust/", trust_views.schools, name="trust"),
+    path("trust/groups/", trust_views.groups, name="trust_groups"),
+]

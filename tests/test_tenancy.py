@@ -66,6 +66,18 @@ OBJECTS = {
     "policy:simulate_school": lambda a: {"version_id": a["policy_draft"].pk, "school_id": a["school"].pk},
     "policy:adopt": lambda a: {"version_id": a["policy_draft"].pk},
     "policy:adapt": lambda a: {"school_id": a["school"].pk},
+    "dashboards:today": lambda a: {"school_id": a["school"].pk},
+    "dashboards:early_warning": lambda a: {"school_id": a["school"].pk},
+    "dashboards:headroom": lambda a: {"school_id": a["school"].pk},
+    "dashboards:coding": lambda a: {"school_id": a["school"].pk},
+    "dashboards:reconciliation": lambda a: {"school_id": a["school"].pk},
+    "dashboards:pupil_headroom": lambda a: {"pupil_id": a["pupil"].pk},
+    "dashboards:school_dashboard": lambda a: {"school_id": a["school"].pk},
+    "dashboards:school_group_trend": lambda a: {"school_id": a["school"].pk, "characteristic": "fsm"},
+    "dashboards:school_trends": lambda a: {"school_id": a["school"].pk},
+    "dashboards:year_dashboard": lambda a: {"school_id": a["school"].pk, "year": "5"},
+    "dashboards:school_pupils": lambda a: {"school_id": a["school"].pk},
+    "dashboards:group_dashboard": lambda a: {"group_id": a["pupil"].group_id},
 }
 # Routes outside the product's tenant data: the admin site (superusers only) and the public API schema and docs.
 OUTSIDE = ("admin:",)
