@@ -21,6 +21,7 @@ from interventions import penalty
 from interventions.facts import recent_school_weeks
 from interventions.triage import Risk, RiskFacts, Tier, assess
 from registers import codes as C
+from registers import summaries
 from registers.attendance import counted_marks
 from registers.models import COUNT_FIELDS, DayCodeCount, Mark, PupilWeek
 from registers.reasons import overdue_through
@@ -66,30 +67,9 @@ def on_roll(school: School, pupils: QuerySet, day: dt.date) -> QuerySet:
 def window_counts(
     school: School, pupils: QuerySet | Iterable, start: dt.date, end: dt.date
 ) -> dict[int, SessionCounts]:
-    """Each pupil's counts at the school over [start, end], while on its roll, as registers.attendance counts them.
-
-    The school weeks lying wholly inside the window come from PupilWeek; the part weeks at either end from the marks,
-    so the figures equal the `attendance` command's for any window while most of a long one is read from the
-    summaries. Two grouped queries; pupils with nothing counted are left out.
-    """
-    first_monday = start + dt.timedelta(days=(7 - start.weekday()) % 7)
-    last_monday = week_of(end - dt.timedelta(days=6))  # the last week ending (Sunday) on or before `end`
-    ids = _ids(pupils)
-    marks = counted_marks(school, start, end).filter(pupil__in=ids)
-    result: dict[int, SessionCounts] = {}
-    if first_monday <= last_monday:
-        weeks = (
-            PupilWeek.objects.for_trust(school.trust)
-            .filter(school=school, pupil__in=ids, week__range=(first_monday, last_monday))
-            .order_by()
-            .values("pupil")
-            .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
-        )
-        result = {row["pupil"]: _counts(row) for row in weeks}
-        marks = marks.filter(Q(date__lt=first_monday) | Q(date__gt=last_monday + dt.timedelta(days=6)))
-    for row in marks.counts_by_pupil():
-        result[row["pupil"]] = result.get(row["pupil"], SessionCounts()) + _counts(row)
-    return result
+    """Each pupil's counts at the school over [start, end], while on its roll (registers.summaries.window_counts)."""
+    ids = pupils if isinstance(pupils, QuerySet) else _ids(pupils)
+    return summaries.window_counts(school, start, end, ids)
 
 
 def year_counts(school: School, pupils: QuerySet | Iterable, on: dt.date) -> dict[int, SessionCounts]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 
 from registers.models import COUNT_FIELDS, PupilWeek
 from registers.statistics import SessionCounts, percent
@@ -259,7 +259,12 @@ def figures_by_school_and_group(
     figures_sql = _FIGURES.format(
         per_pupil=per_pupil, totals=", ".join(f"sum(pp.{f}) AS {f}" for f in COUNT_FIELDS), **tables
     )
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Summing each pupil's weeks groups a whole trust's two years (1.5 million rows at 50 schools): with the
+        # default 4 MB the groups are sorted on disk, with 64 MB they are hashed in memory, about a third faster.
+        # JIT compiling costs more than it saves for a query planned afresh on every page.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(_ON_ROLL.format(**tables), params)
         on_roll = {(year, school, key): pupils for year, school, key, pupils in cursor.fetchall()}
         cursor.execute(figures_sql, params)

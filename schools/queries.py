@@ -14,10 +14,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from registers import codes as C
-from registers.attendance import counted_marks, pupil_statistics, school_statistics, year_to_date
+from registers.attendance import pupil_statistics, school_statistics, year_to_date
 from registers.history import history_for_pupil
 from registers.models import COUNT_FIELDS, Mark
 from registers.statistics import SessionCounts, total
+from registers.summaries import window_counts_by_school
 
 from .access import Access
 from .calendar import week_of
@@ -200,14 +201,14 @@ def schools_with_roll(access: Access, today: dt.date) -> QuerySet:
 
 
 def school_summaries(access: Access, today: dt.date) -> list[SchoolSummary]:
-    """Year-to-date figures for each of the user's schools: one query for the schools, then one grouped query each."""
+    """Year-to-date figures for each of the user's schools: one query for the schools, then two grouped queries for
+    all of them, over the weekly summaries and the marks of the part weeks (registers.summaries)."""
     start, end = year_to_date(today)
+    schools = list(schools_with_roll(access, today))
+    counts = window_counts_by_school(schools, start, end)
     summaries = []
-    for school in schools_with_roll(access, today):
-        by_pupil = [
-            SessionCounts(**{f: row[f] for f in COUNT_FIELDS})
-            for row in counted_marks(school, start, end).counts_by_pupil()
-        ]
+    for school in schools:
+        by_pupil = list(counts[school.pk].values())
         summaries.append(
             SchoolSummary(
                 school=school,

@@ -234,3 +234,15 @@ def test_a_trust_with_no_schools_says_so(client, db):
     empty_lead = staff(TrustFactory(slug="empty", name="Empty Trust"), Role.Kind.TRUST_LEAD, username="empty-lead")
     response = page(client, empty_lead)
     assert response.status_code == 200 and "The trust has no schools yet" in response.content.decode()
+
+
+def test_a_headteachers_home_page_opens_each_of_their_schools_dashboards(client, head, school_a, marks):
+    html = page(client, head, reverse("dashboards:home")).content.decode()
+    for name in ("school_dashboard", "school_trends", "today", "early_warning", "headroom", "coding", "reconciliation"):
+        assert f'href="{reverse(f"dashboards:{name}", kwargs={"school_id": school_a.pk})}"' in html, name
+
+
+def test_a_tutors_home_page_opens_their_groups_dashboard(client, teacher, group_a, marks):
+    html = page(client, teacher, reverse("dashboards:home")).content.decode()
+    assert f'href="{reverse("dashboards:group_dashboard", kwargs={"group_id": group_a.pk})}"' in html
+    assert f'href="{TRUST_VIEW}"' not in html
