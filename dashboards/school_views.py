@@ -29,9 +29,11 @@ from schools.views import member_required
 
 from . import comparison, figures
 from .charts import Series, bar_chart, line_chart
+from .daily import headroom_for_pupils
 from .export import export_links, requested_format, requested_table, table_response
 from .figures import GroupFigures, Window
 from .filters import CHARACTERISTICS, YEAR_GROUPS, Filters, year_to_date
+from .headroom import Headroom
 
 # The group-trend views linked from the school dashboard (Omega Charter dashboards 3-6: PP, SEND, EAL and gender).
 GROUP_TRENDS = ("pp", "fsm", "sen", "eal", "gender_f", "gender_m")
@@ -616,6 +618,7 @@ def _cohort_dashboard(
     reasons: Callable[[Window], list[figures.Reason]],
     filename: str,
     groups_in_year: QuerySet | None = None,
+    headroom: list[tuple[Pupil, Headroom]] | None = None,
     **narrowing: object,
 ) -> HttpResponse:
     window = Window(*filters.window())
@@ -662,7 +665,10 @@ def _cohort_dashboard(
             "exports": _exports(request, tables),
             "pupils_url": _pupils_url(school, filters, window),
             "groups_in_year": list(groups_in_year) if groups_in_year is not None else [],
+            "headroom": headroom,
         }
+        if headroom is not None:
+            context["stylesheets"] = [*context["stylesheets"], "dashboards/daily.css"]
         return render(request, "dashboards/school/cohort.html", context)
 
     return _download_or_page(request, tables, filename, page)
@@ -704,7 +710,16 @@ def group_dashboard(request: HttpRequest, group_id: int) -> HttpResponse:
         f"Group {group.name}",
         lambda window: figures.reasons_for_pupils(school, window, cohort),
         f"school-{school.urn}-group-{group.name}",
+        headroom=_headroom(school, filters.pupils()),
     )
+
+
+def _headroom(school: School, pupils: QuerySet) -> list[tuple[Pupil, Headroom]]:
+    """The tutor's view of how much more absence each pupil can afford this year, the least headroom first."""
+    today = timezone.localdate()
+    in_group = list(pupils.order_by("legal_surname", "legal_forename"))
+    by_pupil = headroom_for_pupils(school, in_group, today)
+    return sorted(((p, by_pupil[p.pk]) for p in in_group), key=lambda item: item[1].sort_key)
 
 
 # --- The pupil list behind every number --------------------------------------------------------------------------

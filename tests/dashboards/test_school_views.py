@@ -403,3 +403,14 @@ def test_a_group_with_no_marks_yet_shows_empty_states(client, head, school_a, to
     response = _get(client, head, reverse("dashboards:group_dashboard", args=[empty.pk]))
     assert response.status_code == 200
     assert "No absence recorded" in response.content.decode()
+
+
+def test_the_tutor_group_view_shows_each_pupils_headroom_least_first(client, teacher, group_a, school_year):
+    response = _get(client, teacher, reverse("dashboards:group_dashboard", args=[group_a.pk]))
+
+    html = unescape(response.content.decode())
+    assert "Headroom: how much more absence each pupil can afford" in html
+    rows = response.context["headroom"]
+    assert rows and {pupil.group_id for pupil, _ in rows} == {group_a.pk}
+    assert [h.sort_key for _, h in rows] == sorted(h.sort_key for _, h in rows)
+    assert "Before persistent absence (10%)" in html and "Before the penalty-notice threshold" in html
