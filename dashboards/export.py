@@ -16,7 +16,8 @@ from decimal import Decimal
 import xlsxwriter
 from django.http import HttpRequest, HttpResponse
 
-from omega_attendance.spreadsheets import csv_response, safe_cell
+from omega_attendance.spreadsheet_safety import safe_cell
+from omega_attendance.spreadsheets import csv_response
 
 CSV, XLSX = "csv", "xlsx"
 FORMATS = (CSV, XLSX)
@@ -97,8 +98,9 @@ def _write_cell(worksheet, row: int, col: int, value: object, date_format, datet
     elif isinstance(value, dt.date):
         worksheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), date_format)
     else:
-        # Text is always written as text, never as a formula (write_string does not interpret "=...").
-        worksheet.write_string(row, col, str(value))
+        # Text is written as text (write_string never makes a formula) and quoted like the CSV, so a sheet saved
+        # again as CSV does not turn "=..." into a formula either.
+        worksheet.write_string(row, col, safe_cell(str(value)))
 
 
 def _csv_row(row: Sequence) -> list:

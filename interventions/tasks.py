@@ -8,13 +8,14 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from omega_attendance.task_retries import RETRY_TRANSIENT
 from schools.models import School
 
 from .day3 import create_follow_up_tasks
 from .engine import commit_school
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def create_follow_up_tasks_for_school(trust_id: int, school_id: int, today_iso: str) -> str:
     """Make the school's follow-up tasks for `today_iso`. Safe to run twice: tasks are keyed by rule and run."""
     school = School.objects.filter(trust_id=trust_id, pk=school_id).select_related("trust").first()
@@ -23,7 +24,7 @@ def create_follow_up_tasks_for_school(trust_id: int, school_id: int, today_iso: 
     return str(create_follow_up_tasks(school, dt.date.fromisoformat(today_iso)))
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def create_follow_up_tasks_everywhere(today_iso: str | None = None) -> int:
     """The beat's sweep: enqueue one small task per school; returns how many were enqueued."""
     today_iso = today_iso or timezone.localdate().isoformat()
@@ -34,7 +35,7 @@ def create_follow_up_tasks_everywhere(today_iso: str | None = None) -> int:
     return len(schools)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def evaluate_school(trust_id: int, school_id: int, on_iso: str) -> int:
     """The nightly graduated-response run for one school; returns how many proposals it recorded.
 
@@ -48,7 +49,7 @@ def evaluate_school(trust_id: int, school_id: int, on_iso: str) -> int:
     return run.proposals if run else 0
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def evaluate_every_school(on_iso: str | None = None) -> int:
     """The beat's nightly fan-out: one evaluation task per school; returns how many were enqueued."""
     on_iso = on_iso or timezone.localdate().isoformat()

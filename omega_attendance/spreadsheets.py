@@ -7,15 +7,9 @@ from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 
-# A cell starting with one of these is run as a formula by Excel and LibreOffice (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from .spreadsheet_safety import safe_cell
 
-
-def safe_cell(value: object) -> object:
-    """The value, with text that a spreadsheet would run as a formula prefixed by a quote so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+__all__ = ["csv_response", "safe_cell"]
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> HttpResponse:

@@ -8,13 +8,14 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from omega_attendance.task_retries import RETRY_TRANSIENT
 from schools.models import School
 
 from . import summaries
 from .office import convert_overdue_n
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def convert_overdue_n_marks(trust_id: int, school_id: int, today_iso: str) -> dict:
     """Turn one school's overdue N marks into O as on `today_iso`. Safe to run twice: the second run changes nothing.
 
@@ -27,7 +28,7 @@ def convert_overdue_n_marks(trust_id: int, school_id: int, today_iso: str) -> di
     return {"cutoff": result.cutoff.isoformat() if result.cutoff else None, "converted": result.converted}
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def convert_overdue_n_marks_everywhere() -> int:
     """Queue one conversion per school, for today; returns how many were queued.
 
@@ -42,7 +43,7 @@ def convert_overdue_n_marks_everywhere() -> int:
     return len(schools)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def refresh_summaries(trust_id: int, school_id: int, today_iso: str) -> int:
     """Recount one school's dashboard summaries for the year to date; safe to repeat (the rows are rewritten)."""
     school = School.objects.filter(trust_id=trust_id, pk=school_id).select_related("trust").first()
@@ -51,7 +52,7 @@ def refresh_summaries(trust_id: int, school_id: int, today_iso: str) -> int:
     return summaries.refresh_year(school, dt.date.fromisoformat(today_iso))
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def refresh_summaries_everywhere() -> int:
     """The nightly safety net for the summaries: one task per school; returns how many were queued."""
     today = timezone.localdate().isoformat()

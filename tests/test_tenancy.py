@@ -105,7 +105,7 @@ def _object_routes():
 
 def _list_routes():
     names = {name for name, p in _routes() if not _takes_object(p) and not name.startswith(OUTSIDE)}
-    return sorted(names - {"login", "logout", "api:api-root", "api-schema", "api-docs"})
+    return sorted(names - {"login", "logout", "health", "api:api-root", "api-schema", "api-docs"})
 
 
 def _letter_of(school, pupil, contact):
