@@ -120,13 +120,17 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh tablet-sized page (1024 x 768) with its own cookies."""
+    """A fresh tablet-sized page (1024 x 768) with its own cookies. A page that breaks the Content Security Policy
+    fails its test: the browser reports each refusal on the console."""
     context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
     page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     # Generous waits: CI's two cores may be busy, and a slow answer is not a failure of the page.
     page.set_default_timeout(30_000)
     yield page
     context.close()
+    assert refused == [], f"the Content Security Policy refused: {refused}"
 
 
 @pytest.fixture
