@@ -268,7 +268,8 @@ def headroom_for_pupils(school: School, pupils: QuerySet | Iterable, on: dt.date
     a Headroom, zeros where nothing is counted yet. A fixed number of queries (six) whatever the number of pupils.
     """
     ids = _ids(pupils)
-    wanted = list(Pupil.objects.filter(pk__in=ids).values_list("pk", flat=True)) if isinstance(ids, QuerySet) else ids
+    of_trust = Pupil.objects.for_trust(school.trust)
+    wanted = list(of_trust.filter(pk__in=ids).values_list("pk", flat=True)) if isinstance(ids, QuerySet) else ids
     counts = year_counts(school, ids, on)
     left = sessions_left(school, on)
     checks, no_marks = _penalty_checks(school, ids, on)
@@ -573,7 +574,7 @@ def coded_pupils(school: School, pupils: QuerySet, start: dt.date, end: dt.date,
         .annotate(n=Count("pk"), first=Min("date"), last=Max("date"))
     )
     figures = {r["pupil"]: r for r in rows}
-    found = Pupil.objects.filter(pk__in=list(figures)).select_related("group")
+    found = Pupil.objects.for_trust(school.trust).filter(pk__in=list(figures)).select_related("group")
     listed = [CodedPupil(p, figures[p.pk]["n"], figures[p.pk]["first"], figures[p.pk]["last"]) for p in found]
     return sorted(listed, key=lambda r: (-r.sessions, r.pupil.legal_surname, r.pupil.legal_forename, r.pupil.pk))
 
@@ -757,9 +758,13 @@ def reconciliation(
             else:
                 figures = Figures(window, figures.by_pupil, _window_line(figures, year))
         rows.append(figures)
-    nursery = Pupil.objects.filter(pk__in=list(year.counted), year_group__in=NURSERY).count() if year.counted else 0
+    nursery = 0
+    if year.counted:
+        counted = Pupil.objects.for_trust(school.trust).filter(pk__in=list(year.counted))
+        nursery = counted.filter(year_group__in=NURSERY).count()
     return Reconciliation(school, on, rows, roll, nursery)
 
 
-def pupils_by_id(ids: Iterable[int]) -> dict[int, Pupil]:
-    return {p.pk: p for p in Pupil.objects.filter(pk__in=list(ids)).select_related("group")}
+def pupils_by_id(school: School, ids: Iterable[int]) -> dict[int, Pupil]:
+    pupils = Pupil.objects.for_trust(school.trust).filter(pk__in=list(ids)).select_related("group")
+    return {p.pk: p for p in pupils}

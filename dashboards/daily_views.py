@@ -614,7 +614,7 @@ def reconciliation(request: HttpRequest, school_id: int) -> HttpResponse:
     rows = []
     if listed is not None:
         figures, ids = listed
-        by_id = daily.pupils_by_id(ids)
+        by_id = daily.pupils_by_id(school, ids)
         rows = sorted(
             ((by_id[p], figures.by_pupil.get(p, SessionCounts())) for p in ids if p in by_id),
             key=lambda r: (daily.year_group_key(r[0].year_group), _name(r[0]), r[0].pk),
