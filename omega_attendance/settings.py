@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "pghistory",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "accounts",
     "schools",
     "registers",
     "interventions",
@@ -56,11 +60,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "schools.middleware.TrustMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -128,6 +134,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboards:home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+# The second factor (accounts/second_factor.py): the name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = "Omega Attendance"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

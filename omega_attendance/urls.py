@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("accounts.urls")),
     path("schools/", include("schools.urls")),
     path("registers/", include("registers.urls")),
     path("imports/", include("schools.import_urls")),

@@ -8,6 +8,7 @@ schools.synthetic, seeded, so every load of the same size gives the same trust.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -21,7 +22,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import second_factor
 from interventions.engine import commit_school
 from registers import summaries
 from registers.models import Mark
@@ -30,6 +33,9 @@ from . import synthetic
 from .models import Membership, RegistrationGroup, Role, School, SchoolDay, Trust
 
 DEMO_PASSWORD = "attendance-demo"
+# The demo's roles that need a second factor share one published authenticator key, so anyone trying the demo can add
+# it to an authenticator app (or run `oathtool --totp -b KEY`). A real account sets up its own key on first sign-in.
+DEMO_TOTP_KEY = "OMEGADEMOOMEGADEMOOMEGADEMOOMEGA"
 SEED = "omega-demo"
 # The size the demo is built at; `pupils` scales every school from this.
 FULL_SIZE = 1500
@@ -340,6 +346,10 @@ def _create_users(trust: Trust, spec: DemoTrust, schools: dict[str, School]) -> 
         Membership.objects.create(user=user, trust=trust)
         for key in person.schools or (None,):
             Role.objects.create(trust=trust, user=user, kind=person.role, school=schools[key] if key else None)
+        if person.role in second_factor.REQUIRED_FOR:
+            TOTPDevice.objects.create(
+                user=user, name="Authenticator app", confirmed=True, key=base64.b32decode(DEMO_TOTP_KEY).hex()
+            )
         if person.tutor_of:
             group = RegistrationGroup.objects.for_trust(trust).get(
                 school=schools[person.schools[0]], name=person.tutor_of

@@ -7,6 +7,13 @@ import pytest
 
 from schools.models import Role
 from tests.factories import GroupFactory, PupilFactory, SchoolFactory, TrustFactory, staff
+from tests.signing_in import Client
+
+
+@pytest.fixture
+def client():
+    """Django's test client, whose force_login also gives the second factor where the user has one."""
+    return Client()
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,9 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.second_factor import REQUIRED_FOR
 from registers.models import Mark
 from schools.models import (
     Contact,
@@ -146,8 +148,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def staff(trust: Trust, kind: str, school: School | None = None, username: str | None = None):
-    """A user of `trust` holding one role (trust-wide for a trust lead, else at `school`)."""
+    """A user of `trust` holding one role (trust-wide for a trust lead, else at `school`), with an authenticator app
+    set up where the role requires one."""
     user = UserFactory(**({"username": username} if username else {}))
     Membership.objects.get_or_create(user=user, defaults={"trust": trust})
     Role.objects.create(trust=trust, user=user, kind=kind, school=None if kind == Role.Kind.TRUST_LEAD else school)
+    if kind in REQUIRED_FOR:
+        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
     return user

@@ -50,6 +50,7 @@ OBJECTS = {
     "interventions:case": lambda a: {"pupil_id": a["pupil"].pk},
     "interventions:proposal_sessions": lambda a: {"proposal_id": a["proposal"].pk},
     "interventions:family": lambda a: {"pupil_id": a["pupil"].pk},
+    "privacy:subject_access": lambda a: {"pupil_id": a["pupil"].pk},
     "interventions:record_notice": lambda a: {"pupil_id": a["pupil"].pk},
     "interventions:notice_status": lambda a: {"notice_id": a["notice"].pk},
     "interventions:meeting_held": lambda a: {"meeting_id": a["meeting"].pk},
@@ -79,8 +80,9 @@ OBJECTS = {
     "dashboards:school_pupils": lambda a: {"school_id": a["school"].pk},
     "dashboards:group_dashboard": lambda a: {"group_id": a["pupil"].group_id},
 }
-# Routes outside the product's tenant data: the admin site (superusers only) and the public API schema and docs.
-OUTSIDE = ("admin:",)
+# Routes outside the product's tenant data: the admin site (superusers only), the signed-in user's own account
+# (password and second factor), and the public API schema and docs.
+OUTSIDE = ("admin:", "accounts:")
 
 
 def _routes(resolver=None, namespace=""):

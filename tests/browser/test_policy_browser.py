@@ -13,6 +13,7 @@ from interventions.models import PolicyVersion
 from tests.factories import PupilFactory, SchoolFactory
 from tests.interventions.test_day1 import school_calendar
 from tests.interventions.test_evaluate_command import ON, history
+from tests.signing_in import sign_in
 
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory's password
 
@@ -38,10 +39,7 @@ def two_schools(school_a):
 
 
 def _sign_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.keyboard.press("Enter")
+    sign_in(page, live_server.url, username, PASSWORD)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 

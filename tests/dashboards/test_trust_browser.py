@@ -13,6 +13,7 @@ from registers.models import Mark
 from registers.services import MarkInput, upsert_marks
 from schools.models import Pupil, School
 from tests.factories import PupilFactory, SchoolFactory
+from tests.signing_in import sign_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -51,10 +52,7 @@ def test_a_trust_lead_sorts_the_schools_and_opens_the_pupils_behind_a_number(
 ):
     elsewhere = []
     page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith(live_server.url) else None)
-    page.goto(live_server.url + "/")
-    page.get_by_label("Username").fill("lead")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.keyboard.press("Enter")
+    sign_in(page, live_server.url, "lead", PASSWORD)
 
     page.get_by_role("link", name="Trust view: every school side by side").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Trust A: every school")

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from letters.models import LetterBatch, LetterTemplate
+from tests.signing_in import sign_in
 
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory's password
 
@@ -21,10 +22,7 @@ def _today(time_machine):
 
 
 def _sign_in(tab, live_server, username: str) -> None:
-    tab.goto(live_server.url + "/login/")
-    tab.get_by_label("Username").fill(username)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.keyboard.press("Enter")
+    sign_in(tab, live_server.url, username, PASSWORD)
     expect(tab.get_by_role("button", name="Sign out")).to_be_visible()
 
 

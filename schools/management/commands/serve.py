@@ -37,12 +37,16 @@ class Command(BaseCommand):
                 stop()
 
     def _print_logins(self, addr):
-        from schools.demo import DEMO_LOGINS, DEMO_PASSWORD
+        from schools.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_KEY
 
         self.stdout.write(self.style.SUCCESS(f"\nOmega Attendance on http://{addr}/"))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, school in DEMO_LOGINS:
             self.stdout.write(f"  {username:<18} {role}" + (f", {school}" if school else ""))
+        self.stdout.write(
+            f"Trust leads and DSLs also give an authenticator code: add the key {DEMO_TOTP_KEY} to an authenticator "
+            f"app, or run `oathtool --totp -b {DEMO_TOTP_KEY}`."
+        )
         db = "embedded PostgreSQL in var/pgdata" if not os.environ.get("DATABASE_URL") else "DATABASE_URL"
         tasks = "eagerly (REDIS_URL unset)" if settings.CELERY_TASK_ALWAYS_EAGER else "on the Celery worker"
         self.stdout.write(f"Database: {db}; tasks run {tasks}. Ctrl-C stops the server.\n")
