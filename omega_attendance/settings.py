@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "interventions",
     "letters",
     "dashboards",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     "schools.middleware.TrustMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    # After the view, so it knows the response's status and the API's token user; one INSERT per logged request.
+    "privacy.middleware.AccessLogMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -237,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
     "follow-up-tasks": {
         "task": "interventions.tasks.create_follow_up_tasks_everywhere",
         "schedule": crontab(hour=10, minute=0, day_of_week="mon-fri"),
+    },
+    # Leavers' personal data past the trust's retention period, anonymised when nobody is working.
+    "apply-retention": {
+        "task": "privacy.tasks.apply_retention_everywhere",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 

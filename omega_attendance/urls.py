@@ -16,6 +16,7 @@ urlpatterns = [
     path("attendance/", include("interventions.urls")),
     path("policy/", include("interventions.policy_urls")),
     path("letters/", include("letters.urls")),
+    path("privacy/", include("privacy.urls")),
     path("api/", include("omega_attendance.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Self
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -21,6 +22,18 @@ class Trust(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     policy = models.CharField(max_length=20, choices=Policy.choices, default=Policy.OMEGA)
+    # Leavers' personal data is anonymised this many whole years after their last enrolment ends (privacy.retention).
+    # Never fewer than six: every register entry must be kept at least six years (SI 2024/208, Explanatory Note).
+    leaver_retention_years = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(6)],
+        help_text="Whole years after a pupil leaves before their personal data is anonymised (at least 6)",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(leaver_retention_years__gte=6), name="retention_at_least_six_years")
+        ]
 
     def __str__(self) -> str:
         return self.name
