@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, DateField, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
@@ -20,6 +20,9 @@ from schools.models import School
 
 from .models import COUNT_FIELDS, DayCodeCount, Mark, PupilWeek, count_annotations
 from .statistics import SessionCounts
+
+# pg_advisory_xact_lock's first key for a school's summaries; the school id is the second.
+SUMMARY_LOCK = 7202
 
 
 def refresh(school: School, start: dt.date, end: dt.date, pupil_ids: Collection[int] | None = None) -> int:
@@ -34,6 +37,10 @@ def refresh(school: School, start: dt.date, end: dt.date, pupil_ids: Collection[
     if pupil_ids is not None:
         marks, weeks = marks.filter(pupil__in=list(pupil_ids)), weeks.filter(pupil__in=list(pupil_ids))
     with transaction.atomic():
+        # Two registers of one school saved at once would both delete the day's counts and both write them again
+        # (a unique violation), or each count without the other's marks: they take turns until each one commits.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SUMMARY_LOCK, school.pk])
         weeks.delete()
         rows = (
             marks.order_by()

@@ -19,6 +19,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -176,7 +177,8 @@ class Register:
 
 def group_for_taking(access: Access, group_id: int) -> RegistrationGroup:
     """The group, with its school and tutors; 404 outside the trust or for someone who may not take its register."""
-    groups = RegistrationGroup.objects.select_related("school", "trust").prefetch_related("tutors")
+    # The school's trust too: saving a mark refreshes the school's summaries, which name it.
+    groups = RegistrationGroup.objects.select_related("school__trust", "trust").prefetch_related("tutors")
     group = get_for_trust_or_404(groups, access.trust, pk=group_id)
     if not access.can_take_register(group):
         raise Http404("No register here")
@@ -433,7 +435,11 @@ def with_register_state(groups: QuerySet, trust: Trust | int, day: dt.date, sess
     takings = RegisterTaking.objects.for_trust(trust).filter(date=day, session=session).select_related("taken_by")
     return groups.annotate(
         on_roll=_count(on_roll), marked=_count(marked), is_school_day=Exists(school_day)
-    ).prefetch_related("tutors", Prefetch("takings", queryset=takings, to_attr="session_takings"))
+    ).prefetch_related(
+        # In name order, so the list reads the same on every load.
+        Prefetch("tutors", queryset=get_user_model().objects.order_by("last_name", "first_name", "pk")),
+        Prefetch("takings", queryset=takings, to_attr="session_takings"),
+    )
 
 
 def _lines(groups: QuerySet, day: dt.date, session: str) -> list[GroupRegister]:
