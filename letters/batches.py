@@ -226,7 +226,9 @@ def render_batch(trust_id: int, batch_id: int, chunk_size: int = CHUNK) -> None:
     """Render the batch's letters still without a PDF, then merge all of them into the PDF to print."""
     batches = LetterBatch.objects.filter(trust_id=trust_id, pk=batch_id)
     batch = batches.select_related("trust").first()
-    if batch is None:
+    # A task handed out again after its batch finished (its acknowledgement lost with a restarting broker) has
+    # nothing to do: every letter has its PDF and the merge is made.
+    if batch is None or batch.status == LetterBatch.Status.DONE:
         return
     warnings = _warnings(batch.error)
     batches.update(status=LetterBatch.Status.RUNNING, error=warnings)

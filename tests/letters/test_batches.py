@@ -231,7 +231,7 @@ def test_a_termly_summary_shows_the_colour_band(calendar, marked, parents, head)
     assert "Colour band: Red, serious concerns (below 90%)" in text
 
 
-def test_rendering_twice_makes_and_renders_nothing_twice_and_rebuilds_the_merged_pdf(calendar, marked, parents, head):
+def test_rendering_a_finished_batch_again_makes_renders_and_merges_nothing_twice(calendar, marked, parents, head):
     batch = _start(calendar, head, [LetterRequest(marked, "LON2")])
     render_batch(batch.trust_id, batch.pk)
     first = {x.pk: (bytes(x.pdf), x.rendered_at) for x in batch.letters.all()}
