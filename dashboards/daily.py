@@ -531,7 +531,7 @@ def open_n(school: School, start: dt.date, end: dt.date, year_group: str, today:
     days = SchoolDay.objects.for_trust(school.trust).filter(school=school, date__lte=today)
     cutoff = overdue_through(today, days.values_list("date", flat=True), school.reason_deadline_days)
     n_marks = _day_codes(school, start, end, year_group).filter(code="N")
-    overdue = Sum("sessions", filter=Q(date__lte=cutoff)) if cutoff else Value(0)
+    overdue = Sum("sessions", filter=Q(date__lte=cutoff)) if cutoff else Sum(Value(0))
     figures = n_marks.aggregate(open=Coalesce(Sum("sessions"), 0), overdue=Coalesce(overdue, 0))
     return OpenN(cutoff, figures["overdue"], figures["open"])
 

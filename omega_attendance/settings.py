@@ -137,6 +137,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboards:home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_ENGINE = "omega_attendance.sessions"
 # The second factor (accounts/second_factor.py): the name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = "Omega Attendance"
 

@@ -12,14 +12,16 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
 from rest_framework.fields import empty
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from schools.access import Access
 from schools.api_base import TrustAPIView, TrustScopedViewSet
+from schools.api_schema import ErrorSerializer
 from schools.models import Enrolment, Pupil, Role, School, SchoolDay
 from schools.tenancy import get_for_trust_or_404
 
@@ -319,12 +321,20 @@ class MarkViewSet(mixins.ListModelMixin, TrustScopedViewSet):
         responses={
             200: BulkResultSerializer,
             400: BulkErrorsSerializer,
-            403: OpenApiResponse(description="The caller holds no role that records marks at this school."),
+            403: OpenApiResponse(
+                ErrorSerializer, description="The caller holds no role that records marks at this school."
+            ),
         },
     )
-    @action(detail=False, methods=["post"], url_path="bulk")
+    # JSON only: a register's rows do not fit in a flat form, and form bodies would only ever be rejected row by row.
+    @action(detail=False, methods=["post"], url_path="bulk", parser_classes=[JSONParser])
     def bulk(self, request: Request) -> Response:
-        batch = check_batch(request.data, self.access)
+        try:
+            data = request.data
+        except ParseError as exc:
+            # Malformed JSON is reported like every other error of the batch.
+            return _errors_response([BulkError(None, NON_FIELD, str(exc.detail))])
+        batch = check_batch(data, self.access)
         if batch.errors:
             return _errors_response(batch.errors)
         try:
@@ -396,7 +406,10 @@ class StatisticsView(TrustAPIView):
             "A teacher gets their own groups' pupils, and totals over them."
         ),
         parameters=[StatisticsQuery],
-        responses={200: SchoolStatisticsSerializer, 404: OpenApiResponse(description="Not one of your schools.")},
+        responses={
+            200: SchoolStatisticsSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="Not one of your schools."),
+        },
     )
     def get(self, request: Request) -> Response:
         query = self.query_params(StatisticsQuery)
@@ -407,7 +420,7 @@ class StatisticsView(TrustAPIView):
         default_start, default_end = year_to_date(query.get("to") or timezone.localdate())
         start, end = query.get("from") or default_start, query.get("to") or default_end
         if start > end:
-            raise ValidationError({"from": "Must be on or before the last day."})
+            raise ValidationError({"from": ["Must be on or before the last day."]})
         # Where the user only teaches, the figures cover their own groups' pupils.
         pupils = None if school.pk in access.school_ids else Pupil.objects.visible_to(access)
         return Response(statistics_json(school_statistics(school, start, end, pupils=pupils)))

@@ -10,10 +10,12 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest, JsonResponse
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.views import APIView
 
 from .access import Access
+from .api_schema import TrustAutoSchema
 from .models import Pupil
 
 
@@ -31,6 +33,7 @@ class TrustAccessMixin:
     """The caller's Access (set by schools.middleware) and validated query-string parameters."""
 
     permission_classes = [BelongsToTrust]
+    schema = TrustAutoSchema()
 
     @property
     def access(self) -> Access:
@@ -94,6 +97,11 @@ class TrustScopedViewSet(TrustAccessMixin, viewsets.GenericViewSet):
 
 class TrustScopedReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrustScopedViewSet):
     """List and retrieve, scoped."""
+
+
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """The API's answer to a URL that names no route (a key in a shape no route takes): DRF's 404 body, not a page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 def _spans_many(model: type[Model], path: str) -> bool:

@@ -31,7 +31,21 @@ def test_the_schema_endpoint_serves_valid_openapi_with_every_endpoint(client):
     schema = response.json()
     validate_schema(schema)
     assert schema["paths"].keys() >= ENDPOINTS
-    assert schema["paths"]["/api/marks/bulk/"]["post"]["responses"].keys() == {"200", "400", "403"}
+    assert schema["paths"]["/api/marks/bulk/"]["post"]["responses"].keys() == {"200", "400", "401", "403", "415"}
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_each_error_an_operation_can_give(client):
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    codes = {(method, path): set(op["responses"]) for path, ops in paths.items() for method, op in ops.items()}
+    assert codes[("get", "/api/pupils/")] == {"200", "400", "401", "403", "404"}
+    assert codes[("get", "/api/pupils/{upn}/")] == {"200", "401", "403", "404"}
+    assert codes[("get", "/api/statistics/")] == {"200", "400", "401", "403", "404"}
+    bulk = paths["/api/marks/bulk/"]["post"]
+    assert list(bulk["requestBody"]["content"]) == ["application/json"]
+    body_of = {code: response["content"]["application/json"]["schema"] for code, response in bulk["responses"].items()}
+    assert body_of["400"] == {"$ref": "#/components/schemas/BulkErrors"}
+    assert body_of["401"] == body_of["403"] == body_of["415"] == {"$ref": "#/components/schemas/Error"}
 
 
 def _docs_page(client) -> str:
