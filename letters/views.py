@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRefresh
 
+from omega_attendance.refusals import not_for_you
 from schools.models import Pupil, PupilContact, School
 from schools.tenancy import get_for_trust_or_404
 from schools.views import member_required
@@ -32,10 +33,6 @@ from .templating import NAMES, TemplateProblem
 
 LETTERS_PER_PAGE = 100
 IN_PROGRESS = {LetterBatch.Status.QUEUED, LetterBatch.Status.RUNNING}
-
-
-def _not_for_you(request: HttpRequest, page: str, reason: str) -> HttpResponse:
-    return render(request, "letters/not_for_you.html", {"page": page, "reason": reason}, status=403)
 
 
 def _pdf(content: bytes, filename: str, download: bool) -> HttpResponse:
@@ -69,7 +66,7 @@ def _batch_or_404(request: HttpRequest, batch_id: int) -> LetterBatch:
 @vary_on_headers("HX-Request")
 def batches(request: HttpRequest) -> HttpResponse:
     if not request.access.review_school_ids:
-        return _not_for_you(request, "Letters", "Letters are printed by attendance leads and headteachers.")
+        return not_for_you(request, "Letters", "Letters are printed by attendance leads and headteachers.")
     recent = list(_batches(request)[:100])
     context = {
         "batches": recent,
@@ -144,7 +141,7 @@ def letter_pdf(request: HttpRequest, letter_id: int) -> HttpResponse:
 def new_batch(request: HttpRequest) -> HttpResponse:
     """A one-off batch of one letter for chosen pupils, a year group or a whole school (termly summaries, say)."""
     if not request.access.review_school_ids:
-        return _not_for_you(request, "Letters", "Letters are printed by attendance leads and headteachers.")
+        return not_for_you(request, "Letters", "Letters are printed by attendance leads and headteachers.")
     schools = School.objects.for_trust(request.trust).filter(pk__in=request.access.review_school_ids).order_by("name")
     form = NewBatchForm(request.POST or None, schools=schools)
     if form.is_valid():
@@ -168,7 +165,7 @@ NOT_A_LEAD = "The wording of letters is the trust's: only a trust lead changes i
 @require_GET
 def templates(request: HttpRequest) -> HttpResponse:
     if not request.access.is_trust_lead:
-        return _not_for_you(request, "Letter wording", NOT_A_LEAD)
+        return not_for_you(request, "Letter wording", NOT_A_LEAD)
     found = wordings.Wordings(request.trust)
     languages = wordings.offered_languages(request.trust, found)
     groups = []
@@ -203,7 +200,7 @@ def _history(template: LetterTemplate | None) -> list:
 def template_edit(request: HttpRequest, code: str, language: str) -> HttpResponse:
     language = _wording_target(request, code, language)
     if not request.access.is_trust_lead:
-        return _not_for_you(request, "Letter wording", NOT_A_LEAD)
+        return not_for_you(request, "Letter wording", NOT_A_LEAD)
     current = wordings.wording_to_edit(request.trust, code, language)
     initial = {"title": current.wording.title, "body": current.wording.body}
     form = WordingForm(request.POST or None, initial=initial)
@@ -253,7 +250,7 @@ def template_preview(request: HttpRequest, code: str, language: str) -> HttpResp
     """
     language = _wording_target(request, code, language)
     if not request.access.is_trust_lead:
-        return _not_for_you(request, "Letter wording", NOT_A_LEAD)
+        return not_for_you(request, "Letter wording", NOT_A_LEAD)
     pupils = Pupil.objects.visible_to(request.access).prefetch_related("enrolments__school__trust")
     form = PreviewForm(request.POST, pupils=pupils)
 

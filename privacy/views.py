@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from omega_attendance.refusals import not_for_you
 from omega_attendance.spreadsheets import csv_response
 from schools.models import Pupil, Trust
 from schools.tenancy import get_for_trust_or_404
@@ -27,10 +28,6 @@ from .permissions import may_export_pupil, may_read_log
 
 ROWS_PER_PAGE = 50
 CSV_HEADER = ["when", "user", "kind", "route", "school", "pupil_id", "pupil", "detail", "path"]
-
-
-def _not_for_you(request: HttpRequest, page: str, reason: str) -> HttpResponse:
-    return render(request, "privacy/not_for_you.html", {"page": page, "reason": reason}, status=403)
 
 
 def _filtered_log(request: HttpRequest, filters: dict) -> QuerySet:
@@ -48,7 +45,7 @@ def _filtered_log(request: HttpRequest, filters: dict) -> QuerySet:
 @require_GET
 def access_log(request: HttpRequest) -> HttpResponse:
     if not may_read_log(request.access):
-        return _not_for_you(request, "Access log", "The access log is for the trust lead and headteachers.")
+        return not_for_you(request, "Access log", "The access log is for the trust lead and headteachers.")
     form = AccessLogFilterForm(request.GET, trust=request.trust)
     filters = form.filters()
     rows = _filtered_log(request, filters)
@@ -102,7 +99,7 @@ def subject_access_export(request: HttpRequest, pupil_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def retention_settings(request: HttpRequest) -> HttpResponse:
     if not request.access.is_trust_lead:
-        return _not_for_you(request, "Retention", "The retention period is set by the trust lead.")
+        return not_for_you(request, "Retention", "The retention period is set by the trust lead.")
     trust = Trust.objects.get(pk=request.trust.pk)
     form = RetentionForm(request.POST or None, instance=trust)
     if form.is_valid():
