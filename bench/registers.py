@@ -1,11 +1,13 @@
 """How long the server takes to save a whole 30-pupil register.
 
-    .venv/bin/python bench/registers.py [--runs 50]
+    .venv/bin/python bench/registers.py [--runs 50] [--beside omega_bench_dashboards]
 
 Builds one school with a 30-pupil registration group and its teacher in a database of its own,
 omega_bench_registers (on the embedded server when DATABASE_URL is unset, else on DATABASE_URL's server with the
-database name swapped), emptied at every start. Then, signed in as the teacher, it posts the whole register form
-through Django's test Client (every middleware, the view, the form, the save and the redirect) and times each post.
+database name swapped), emptied at every start; or, with `--beside NAME`, in another bench database, left as it
+is, so that the register is saved into a marks table and summaries the size of a large trust's. Then, signed in as
+the teacher, it posts the whole register form through Django's test Client (every middleware, the view, the form,
+the save and the redirect) and times each post.
 The codes alternate between runs, so every run really corrects 30 marks. Prints the median and the 95th percentile.
 """
 
@@ -29,24 +31,27 @@ ALL_PRESENT = [("/", "")] * PUPILS
 EXCEPTIONS = [(("N", ""), ("I", ""), ("M", ""), ("L", "5"))[n % 4] for n in range(PUPILS)]
 
 
-def use_bench_database() -> str:
-    """Point the settings at the benchmark's own database (created if missing); return a description of it."""
+def use_bench_database(name: str = DATABASE) -> str:
+    """Point the settings at the bench database `name` (created if missing); return a description of it."""
     url = os.environ.get("DATABASE_URL")
     if not url:
-        os.environ["OMEGA_DB_NAME"] = DATABASE  # the embedded server creates it on start
-        return f"{DATABASE} on the embedded PostgreSQL"
+        os.environ["OMEGA_DB_NAME"] = name  # the embedded server creates it on start
+        return f"{name} on the embedded PostgreSQL"
     import psycopg
 
     parts = urlsplit(url)
     with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DATABASE}"))
-    return f"{DATABASE} on {parts.hostname or 'localhost'}"
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+    return f"{name} on {parts.hostname or 'localhost'}"
 
 
-def build_school():
-    """A trust, a school whose half-term runs around today, group 5A with 30 pupils, and its teacher."""
+def build_school(tag: str = ""):
+    """A trust, a school whose half-term runs around today, group 5A with 30 pupils, and its teacher.
+
+    `tag` keeps the trust, school and teacher apart from those of earlier runs in a database that is not emptied.
+    """
     from django.contrib.auth import get_user_model
 
     from schools.models import Enrolment, HalfTerm, Membership, Pupil, RegistrationGroup, Role, School, Trust
@@ -54,13 +59,15 @@ def build_school():
 
     today = dt.date.today()
     day = today - dt.timedelta(days=max(0, today.weekday() - 4))  # today, or Friday at a weekend
-    trust = Trust.objects.create(slug="bench", name="Bench Trust")
-    school = School.objects.create(trust=trust, urn="999001", name="Bench Primary", phase=School.Phase.PRIMARY)
+    trust = Trust.objects.create(slug=f"bench-registers{tag}", name="Bench Trust")
+    school = School.objects.create(
+        trust=trust, urn=f"9{tag[-6:]}" if tag else "999001", name="Bench Primary", phase=School.Phase.PRIMARY
+    )
     HalfTerm.objects.create(
         trust=trust, school=school, name="This half-term", starts=day - dt.timedelta(days=28), ends=day
     )
     rebuild_school_days(school)
-    teacher = get_user_model().objects.create_user("bench-teacher", password="bench teacher password")
+    teacher = get_user_model().objects.create_user(f"bench-teacher{tag}", password="bench teacher password")
     Membership.objects.create(user=teacher, trust=trust)
     Role.objects.create(trust=trust, user=teacher, kind=Role.Kind.TEACHER, school=school)
     group = RegistrationGroup.objects.create(trust=trust, school=school, name="5A", year_group="5")
@@ -106,13 +113,16 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=50, help="timed saves (default 50)")
+    parser.add_argument("--beside", metavar="NAME", help="build in this bench database, keeping what it holds")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.beside is not None and "bench" not in args.beside:
+        parser.error("--beside must name a database with 'bench' in its name")
 
     sys.path.insert(0, str(BASE_DIR))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omega_attendance.settings")
-    where = use_bench_database()
+    where = use_bench_database(args.beside or DATABASE)
     import django
 
     django.setup()
@@ -124,8 +134,11 @@ def main() -> None:
     from registers.models import Mark
 
     call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)  # this database is the benchmark's alone
-    teacher, group, pupils, day = build_school()
+    if args.beside:
+        teacher, group, pupils, day = build_school(tag=f"-{int(time.time()) % 1_000_000:06d}")
+    else:
+        call_command("flush", interactive=False, verbosity=0)  # this database is the benchmark's alone
+        teacher, group, pupils, day = build_school()
     url = reverse("registers:take_register", kwargs={"group_id": group.pk, "day": day, "session": "AM"})
     client = Client(SERVER_NAME="localhost")
     client.force_login(teacher)
