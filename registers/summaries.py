@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, DateField, F, Q, QuerySet, Sum
@@ -117,8 +118,66 @@ def window_counts_by_school(
     schools: Collection[School], start: dt.date, end: dt.date, pupils: QuerySet | Collection[int] | None = None
 ) -> dict[int, dict[int, SessionCounts]]:
     """window_counts for several schools of one trust at once, by school id then pupil id: still two queries."""
+    result: dict[int, dict[int, SessionCounts]] = {s.pk: {} for s in schools}
+    for part in _window_parts(schools, start, end, pupils):
+        for row in part:
+            by_pupil = result[row["school"]]
+            by_pupil[row["pupil"]] = by_pupil.get(row["pupil"], SessionCounts()) + _counts(row)
+    return result
+
+
+@dataclass(frozen=True)
+class SchoolTotals:
+    """A school's pupils over a window: their sessions summed, and how many were persistently or severely absent."""
+
+    counts: SessionCounts
+    persistent: int
+    severe: int
+
+
+def window_totals_by_school(schools: Collection[School], start: dt.date, end: dt.date) -> dict[int, SchoolTotals]:
+    """What window_counts_by_school adds up to per school, added up by the database in one query.
+
+    A trust of 50 large schools has over 100,000 pupils: summing their counts per school in SQL, rather than building
+    a row per pupil in Python, is what keeps the trust lead's home page quick. A school with nothing counted is given
+    zero counts.
+    """
+    columns = ", ".join(("school_id", "pupil_id", *COUNT_FIELDS))
+    parts, params = [], []
+    for part in _window_parts(schools, start, end):
+        sql, part_params = part.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS part ({columns})")
+        params.extend(part_params)
+    absent = "(pp.authorised + pp.unauthorised)"
+    sums = ", ".join(f"sum(pp.{f})" for f in COUNT_FIELDS)
+    query = f"""
+        WITH per_pupil AS (
+            SELECT school_id, pupil_id, {", ".join(f"sum({f}) AS {f}" for f in COUNT_FIELDS)}
+            FROM ({" UNION ALL ".join(parts)}) AS parts GROUP BY school_id, pupil_id
+        )
+        SELECT pp.school_id, {sums},
+               count(*) FILTER (WHERE pp.possible > 0 AND {absent} * 10 >= pp.possible),
+               count(*) FILTER (WHERE pp.possible > 0 AND {absent} * 2 >= pp.possible)
+        FROM per_pupil AS pp GROUP BY pp.school_id
+    """
+    totals = {s.pk: SchoolTotals(SessionCounts(), 0, 0) for s in schools}
     if not schools:
-        return {}
+        return totals
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for school_id, *counts, persistent, severe in cursor.fetchall():
+            totals[school_id] = SchoolTotals(SessionCounts(*(int(c) for c in counts)), persistent, severe)
+    return totals
+
+
+def _window_parts(
+    schools: Collection[School], start: dt.date, end: dt.date, pupils: QuerySet | Collection[int] | None = None
+) -> list[QuerySet]:
+    """Per school and pupil, the counts of [start, end] in (at most) two grouped querysets: the school weeks lying
+    wholly inside the window from PupilWeek, the part weeks at either end from the marks. Each row holds `school`,
+    `pupil` and COUNT_FIELDS, in that order."""
+    if not schools:
+        return []
     trust = next(iter(schools)).trust
     first_monday = start + dt.timedelta(days=(7 - start.weekday()) % 7)
     last_monday = week_of(end - dt.timedelta(days=6))  # the last week ending (Sunday) on or before `end`
@@ -128,21 +187,17 @@ def window_counts_by_school(
     if pupils is not None:
         chosen = pupils.values("pk") if isinstance(pupils, QuerySet) else list(pupils)
         marks, weeks = marks.filter(pupil__in=chosen), weeks.filter(pupil__in=chosen)
-    result: dict[int, dict[int, SessionCounts]] = {pk: {} for pk in ids}
+    parts = []
     if first_monday <= last_monday:
-        rows = (
+        parts.append(
             weeks.filter(week__range=(first_monday, last_monday))
             .order_by()
             .values("school", "pupil")
             .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
         )
-        for row in rows:
-            result[row["school"]][row["pupil"]] = _counts(row)
         marks = marks.filter(Q(date__lt=first_monday) | Q(date__gt=last_monday + dt.timedelta(days=6)))
-    for row in marks.order_by().values("school", "pupil").annotate(**count_annotations()):
-        by_pupil = result[row["school"]]
-        by_pupil[row["pupil"]] = by_pupil.get(row["pupil"], SessionCounts()) + _counts(row)
-    return result
+    parts.append(marks.order_by().values("school", "pupil").annotate(**count_annotations()))
+    return parts
 
 
 def _counts(row: dict) -> SessionCounts:

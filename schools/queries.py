@@ -18,7 +18,7 @@ from registers.attendance import pupil_statistics, school_statistics, year_to_da
 from registers.history import history_for_pupil
 from registers.models import COUNT_FIELDS, Mark
 from registers.statistics import SessionCounts, total
-from registers.summaries import window_counts_by_school
+from registers.summaries import window_totals_by_school
 
 from .access import Access
 from .calendar import week_of
@@ -202,23 +202,21 @@ def schools_with_roll(access: Access, today: dt.date) -> QuerySet:
 
 def school_summaries(access: Access, today: dt.date) -> list[SchoolSummary]:
     """Year-to-date figures for each of the user's schools: one query for the schools, then two grouped queries for
-    all of them, over the weekly summaries and the marks of the part weeks (registers.summaries)."""
+    all of them, over the weekly summaries and the marks of the part weeks, summed per school by the database
+    (registers.summaries)."""
     start, end = year_to_date(today)
     schools = list(schools_with_roll(access, today))
-    counts = window_counts_by_school(schools, start, end)
-    summaries = []
-    for school in schools:
-        by_pupil = list(counts[school.pk].values())
-        summaries.append(
-            SchoolSummary(
-                school=school,
-                on_roll=school.on_roll,
-                counts=total(by_pupil),
-                persistent=sum(c.persistent for c in by_pupil),
-                severe=sum(c.severe for c in by_pupil),
-            )
+    totals = window_totals_by_school(schools, start, end)
+    return [
+        SchoolSummary(
+            school=school,
+            on_roll=school.on_roll,
+            counts=totals[school.pk].counts,
+            persistent=totals[school.pk].persistent,
+            severe=totals[school.pk].severe,
         )
-    return summaries
+        for school in schools
+    ]
 
 
 def combined(summaries: list[SchoolSummary]) -> SchoolSummary:

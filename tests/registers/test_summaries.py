@@ -14,7 +14,7 @@ from registers.models import COUNT_FIELDS, DayCodeCount, Mark, PupilWeek
 from registers.services import MarkInput, upsert_marks
 from registers.statistics import SessionCounts
 from schools.models import Enrolment, SchoolDay
-from tests.factories import PupilFactory
+from tests.factories import PupilFactory, SchoolFactory
 from tests.interventions.test_day1 import school_calendar
 
 CODES = sorted(C.KNOWN)
@@ -160,3 +160,38 @@ def test_another_trusts_school_is_left_alone(calendar, school_b, pupil_a):
     summaries.refresh_year(calendar, dt.date(2026, 11, 20))
 
     assert PupilWeek.objects.filter(school=school_b).count() == before > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_databases_totals_per_school_equal_the_per_pupil_figures_added_up(calendar, seed):
+    second = SchoolFactory(trust=calendar.trust, name="Second Primary", urn="100009")
+    school_calendar(second)
+    mark_randomly(second, [PupilFactory(school=second) for _ in range(3)], seed + 100, days(second))
+    pupils = [PupilFactory(school=calendar) for _ in range(6)]
+    mark_randomly(calendar, pupils, seed, days(calendar))
+    # Some pupils mostly absent, so that some are persistently and some severely absent.
+    rng = random.Random(seed)
+    bad = rng.sample(pupils, 2)
+    upsert_marks(
+        school=calendar,
+        marks=[MarkInput(p.pk, d, "AM", "O") for p in bad for d in days(calendar)[: rng.randint(5, 40)]],
+        source=Mark.Source.IMPORT,
+        reason="corrected",
+    )
+    # A window that starts and ends in the middle of weeks, so both the weeks and the part weeks' marks count.
+    start, end = dt.date(2026, 9, 9), dt.date(2026, 11, 12)
+
+    per_pupil = summaries.window_counts_by_school([calendar, second], start, end)
+    totals = summaries.window_totals_by_school([calendar, second], start, end)
+
+    for school in (calendar, second):
+        counts = list(per_pupil[school.pk].values())
+        assert totals[school.pk].counts == sum(counts, SessionCounts())
+        assert totals[school.pk].persistent == sum(c.persistent for c in counts)
+        assert totals[school.pk].severe == sum(c.severe for c in counts)
+    assert totals[calendar.pk].persistent >= 1
+
+
+def test_a_school_with_nothing_counted_has_zero_totals(calendar):
+    totals = summaries.window_totals_by_school([calendar], dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    assert totals == {calendar.pk: summaries.SchoolTotals(SessionCounts(), 0, 0)}
