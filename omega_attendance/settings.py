@@ -111,9 +111,6 @@ else:
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# PostgreSQL's JIT compiler costs more than it saves for queries planned afresh on every page: a trust lead's home
-# page at 50 schools of 1,100 pupils spent about 0.7 s of 2.3 s compiling one grouped query (bench/README.md).
-DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
