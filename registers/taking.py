@@ -229,6 +229,34 @@ def load_register(access: Access, group: RegistrationGroup, day: dt.date, sessio
     )
 
 
+def with_pupil_reloaded(register: Register, pupil_id: int) -> Register:
+    """The register as load_register would give it after a save of one pupil's row, re-reading only that pupil's mark
+    and the register's taking (two queries, rather than every pupil and mark of the register again)."""
+    mark = (
+        Mark.objects.for_trust(register.group.trust_id)
+        .filter(pupil_id=pupil_id, date=register.date, session=register.session)
+        .select_related("recorded_by")
+        .first()
+    )
+    taking = (
+        RegisterTaking.objects.for_trust(register.group.trust_id)
+        .filter(group=register.group, date=register.date, session=register.session)
+        .select_related("taken_by")
+        .first()
+    )
+    rows = [
+        Row(
+            pupil=row.pupil,
+            mark=mark,
+            locked=not register.by_office and mark is not None and mark.source != Mark.Source.REGISTER,
+        )
+        if row.pupil.pk == pupil_id
+        else row
+        for row in register.rows
+    ]
+    return dataclasses.replace(register, taking=taking, rows=rows)
+
+
 # --- Saving ----------------------------------------------------------------------------------------------------
 
 

@@ -83,7 +83,7 @@ def take_pupil(request: HttpRequest, group_id: int, day: dt.date, session: str, 
         else:
             if not request.htmx:
                 return redirect(register.url)
-            register = taking.load_register(request.access, register.group, day, session, timezone.now())
+            register = taking.with_pupil_reloaded(register, pupil_id)
             form = row_form(row=register.row_for(pupil_id), session=session)
     if not request.htmx:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from registers import taking
 from registers.history import history_for_pupil
 from registers.models import Mark, RegisterTaking
 from registers.services import MarkInput, upsert_marks
@@ -497,3 +498,26 @@ def test_saving_the_whole_register_costs_the_same_queries_for_three_pupils_as_fo
         data.update(_row(pupil, "/"))
     assert _count_queries(client, "post", _url("take_register", group_a), data) == three
     assert Mark.objects.count() == 6
+
+
+def test_after_one_rows_save_the_register_is_what_a_fresh_load_would_give(teacher, pupils):
+    from schools.access import access_for
+
+    access = access_for(teacher)
+    group = pupils[0].group
+    register = taking.load_register(access, group, TODAY, "AM", _at(8, 50))
+    taking.save_marks(register, [taking.Entry(pupils[1].pk, "L", minutes_late=4)], teacher)
+
+    reloaded = taking.with_pupil_reloaded(register, pupils[1].pk)
+
+    fresh = taking.load_register(access, group, TODAY, "AM", _at(8, 50))
+    assert reloaded == fresh
+    assert (reloaded.unmarked, reloaded.row_for(pupils[1].pk).code) == (2, "L")
+
+
+def test_the_row_that_completes_the_register_sends_back_the_taking(client, teacher, pupils):
+    client.force_login(teacher)
+    _save_row(client, pupils[0].group, pupils[0], "/")
+    _save_row(client, pupils[0].group, pupils[1], "/")
+    html = _save_row(client, pupils[0].group, pupils[2], "N").content.decode()
+    assert "0</strong> not marked: all 3 pupils have a mark. Taken by" in html
