@@ -210,6 +210,15 @@ def test_the_log_is_paged_fifty_rows_at_a_time_newest_first(client, lead, head, 
     assert listed(client.get(reverse("privacy:access_log") + "?page=2")) == rows[::-1][50:]
 
 
+def test_the_next_page_keeps_the_filters(client, lead, head, pupil_a):
+    start = timezone.now() - dt.timedelta(days=1)
+    for n in range(55):
+        log(head, pupil_a, at=start + dt.timedelta(minutes=n))
+    client.force_login(lead)
+    body = client.get(reverse("privacy:access_log"), {"kind": "view", "user": head.pk}).content.decode()
+    assert f'href="?kind=view&amp;user={head.pk}&amp;page=2" rel="next">Older</a>' in body
+
+
 def test_the_log_page_costs_the_same_queries_for_three_rows_as_for_six(client, lead, head, teacher, school_a):
     client.force_login(lead)
 
