@@ -75,8 +75,13 @@ def _url(request: HttpRequest, **changes: object) -> str:
     return f"{request.path}?{query.urlencode()}" if query else request.path
 
 
-def _name(pupil: Pupil) -> tuple[str, str]:
-    return pupil.legal_surname, pupil.legal_forename
+# Every download of this module names its pupils with the same five columns, first or after the row's own key.
+PUPIL_HEADERS = ["Year", "Group", "UPN", "Surname", "Forename"]
+
+
+def _pupil_cells(pupil: Pupil) -> list:
+    group = pupil.group.name if pupil.group else ""
+    return [pupil.year_group, group, pupil.upn, pupil.legal_surname, pupil.legal_forename]
 
 
 def _pct(value) -> float | None:
@@ -134,11 +139,7 @@ def absent_today(request: HttpRequest, school_id: int) -> HttpResponse:
             request,
             filename=f"absent-{school.urn}-{day.isoformat()}-{show}",
             headers=[
-                "Year",
-                "Group",
-                "UPN",
-                "Surname",
-                "Forename",
+                *PUPIL_HEADERS,
                 "AM",
                 "PM",
                 "Pattern",
@@ -148,10 +149,7 @@ def absent_today(request: HttpRequest, school_id: int) -> HttpResponse:
             ],
             rows=(
                 [
-                    r.pupil.year_group,
-                    r.pupil.group.name if r.pupil.group else "",
-                    r.pupil.upn,
-                    *_name(r.pupil),
+                    *_pupil_cells(r.pupil),
                     r.am or "",
                     r.pm or "",
                     r.shown_as,
@@ -232,11 +230,11 @@ def early_warning(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 def _warning_download(request, school, warning: daily.EarlyWarning, table: str, fmt: str) -> HttpResponse:
-    head = ["Year", "Group", "UPN", "Surname", "Forename"]
+    head = PUPIL_HEADERS
     year = ["Possible this year", "Absent this year", "Attendance % this year"]
 
     def pupil(row):
-        return [row.pupil.year_group, row.pupil.group.name if row.pupil.group else "", row.pupil.upn, *_name(row.pupil)]
+        return _pupil_cells(row.pupil)
 
     def this_year(row):
         return [row.year.possible, row.year.absent, _pct(row.year.attendance_pct)]
@@ -310,11 +308,7 @@ def headroom(request: HttpRequest, school_id: int) -> HttpResponse:
             request,
             filename=f"headroom-{school.urn}-{today.isoformat()}",
             headers=[
-                "Year",
-                "Group",
-                "UPN",
-                "Surname",
-                "Forename",
+                *PUPIL_HEADERS,
                 "Possible so far",
                 "Absent so far",
                 "Attendance %",
@@ -327,10 +321,7 @@ def headroom(request: HttpRequest, school_id: int) -> HttpResponse:
             ],
             rows=(
                 [
-                    r.pupil.year_group,
-                    r.pupil.group.name if r.pupil.group else "",
-                    r.pupil.upn,
-                    *_name(r.pupil),
+                    *_pupil_cells(r.pupil),
                     *_headroom_cells(r.headroom),
                 ]
                 for r in listing.rows
@@ -519,30 +510,24 @@ def _coding_download(request, school, summary, code, day, marks, coded, fmt) -> 
             for d in summary.days
         ]
     elif table == "pupils" and code and day:
-        headers = ["Date", "Session", "Code", "Year", "Group", "UPN", "Surname", "Forename", "Note"]
+        headers = ["Date", "Session", "Code", *PUPIL_HEADERS, "Note"]
         rows = [
             [
                 m.date,
                 m.session,
                 m.code,
-                m.pupil.year_group,
-                m.pupil.group.name if m.pupil.group else "",
-                m.pupil.upn,
-                *_name(m.pupil),
+                *_pupil_cells(m.pupil),
                 m.note,
             ]
             for m in marks
         ]
         stem = f"coding-{school.urn}-{day.isoformat()}-{code}"
     elif table == "pupils" and code:
-        headers = ["Code", "Year", "Group", "UPN", "Surname", "Forename", "Sessions", "First", "Last"]
+        headers = ["Code", *PUPIL_HEADERS, "Sessions", "First", "Last"]
         rows = [
             [
                 code,
-                r.pupil.year_group,
-                r.pupil.group.name if r.pupil.group else "",
-                r.pupil.upn,
-                *_name(r.pupil),
+                *_pupil_cells(r.pupil),
                 r.sessions,
                 r.first,
                 r.last,
@@ -617,7 +602,7 @@ def reconciliation(request: HttpRequest, school_id: int) -> HttpResponse:
         by_id = daily.pupils_by_id(school, ids)
         rows = sorted(
             ((by_id[p], figures.by_pupil.get(p, SessionCounts())) for p in ids if p in by_id),
-            key=lambda r: (daily.year_group_key(r[0].year_group), _name(r[0]), r[0].pk),
+            key=lambda r: (daily.year_group_key(r[0].year_group), r[0].legal_surname, r[0].legal_forename, r[0].pk),
         )
     if fmt := export.requested_format(request):
         table = export.requested_table(request, "summary")
@@ -629,11 +614,7 @@ def reconciliation(request: HttpRequest, school_id: int) -> HttpResponse:
                 filename=f"reconciliation-{school.urn}-{key}-{measure}",
                 headers=[
                     "Window",
-                    "Year",
-                    "Group",
-                    "UPN",
-                    "Surname",
-                    "Forename",
+                    *PUPIL_HEADERS,
                     "Possible",
                     "Attended",
                     "Absent",
@@ -644,10 +625,7 @@ def reconciliation(request: HttpRequest, school_id: int) -> HttpResponse:
                 rows=(
                     [
                         listed[0].window.label,
-                        p.year_group,
-                        p.group.name if p.group else "",
-                        p.upn,
-                        *_name(p),
+                        *_pupil_cells(p),
                         c.possible,
                         c.attended,
                         c.absent,
